@@ -1,0 +1,1 @@
+"""The local stack: emulators, PostgreSQL, functions, relay and pages on one machine."""

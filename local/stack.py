@@ -1,0 +1,254 @@
+"""``make run``: the whole Convonet stack on loopback, stopped cleanly on Ctrl-C or SIGTERM.
+
+Starts the Pub/Sub and Firestore emulators, a throwaway PostgreSQL cluster and the Cloud
+Storage emulator; creates topics and subscriptions; applies migrations; seeds the demo user;
+then runs every function (fed by streaming pull), the relay and the pages.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from local import pubsub_setup, services
+from local.services import Service, StackError
+from shared.topics import FUNCTION_SUBSCRIPTIONS
+
+ROOT = services.ROOT
+READY_LINE = "Convonet is running."
+
+
+@dataclass(frozen=True)
+class Ports:
+    http: int
+    relay: int
+    pubsub: int
+    firestore: int
+    storage: int
+    postgres: int
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        def port(name: str, default: int) -> int:
+            raw = os.environ.get(name, str(default))
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise StackError(f"{name}={raw!r} is not a port number")
+            return int(raw)
+
+        return cls(
+            http=port("CONVONET_HTTP_PORT", 8080),
+            relay=port("CONVONET_RELAY_PORT", 8765),
+            pubsub=port("CONVONET_PUBSUB_PORT", 8085),
+            firestore=port("CONVONET_FIRESTORE_PORT", 8686),
+            storage=port("CONVONET_STORAGE_PORT", 9023),
+            postgres=port("CONVONET_PG_PORT", 54329),
+        )
+
+    def check_free(self) -> None:
+        names = {
+            "CONVONET_HTTP_PORT": self.http,
+            "CONVONET_RELAY_PORT": self.relay,
+            "CONVONET_PUBSUB_PORT": self.pubsub,
+            "CONVONET_FIRESTORE_PORT": self.firestore,
+            "CONVONET_STORAGE_PORT": self.storage,
+            "CONVONET_PG_PORT": self.postgres,
+        }
+        if len(set(names.values())) != len(names):
+            raise StackError(f"two services were given the same port: {names}")
+        for name, port in names.items():
+            if not services.port_is_free(port):
+                raise StackError(f"port {port} is already in use; set {name} to a free port")
+
+
+class Stack:
+    def __init__(self, ports: Ports, state_dir: Path, project: str, demo_pin: str):
+        self.ports = ports
+        self.state_dir = state_dir
+        self.log_dir = state_dir / "logs"
+        self.project = project
+        self.demo_pin = demo_pin
+        self.started: list[Service] = []
+        self._lock_file = None
+
+    def acquire_lock(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.state_dir / "stack.lock"
+        self._lock_file = open(lock_path, "a+")  # noqa: SIM115 - held for the stack's lifetime
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.seek(0)
+            pid = self._lock_file.read().strip() or "?"
+            raise StackError(
+                f"the local stack is already running (pid {pid}, state in {self.state_dir}); "
+                "stop it first, or set CONVONET_STATE_DIR and other ports to run a second one"
+            ) from None
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(str(os.getpid()))
+        self._lock_file.flush()
+
+    def env(self) -> dict[str, str]:
+        p = self.ports
+        return {
+            **services.emulator_env(p.pubsub, p.firestore, p.storage, self.project),
+            "CONVONET_ENV": "local",
+            "CONVONET_DB_HOST": "127.0.0.1",
+            "CONVONET_DB_PORT": str(p.postgres),
+            "CONVONET_DB_NAME": "convonet",
+            "CONVONET_DB_USER": "convonet",
+            "CONVONET_RELAY_PORT": str(p.relay),
+            "CONVONET_HTTP_PORT": str(p.http),
+            "CONVONET_PUBLIC_RELAY_URL": os.environ.get(
+                "CONVONET_PUBLIC_RELAY_URL", f"ws://127.0.0.1:{p.relay}/webrtc/ws"
+            ),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self) -> None:
+        p = self.ports
+        t0 = time.monotonic()
+        # Backing services first, in parallel: each takes about a second.
+        starters = {
+            "pubsub": lambda: services.start_pubsub(p.pubsub, self.log_dir),
+            "firestore": lambda: services.start_firestore(p.firestore, self.log_dir),
+            "postgres": lambda: services.start_postgres(p.postgres, self.state_dir, self.log_dir),
+            "storage": lambda: services.start_storage(p.storage, self.log_dir),
+        }
+        errors: list[BaseException] = []
+
+        def run(fn: object) -> None:
+            try:
+                self.started.append(fn())  # type: ignore[operator]
+            except BaseException as exc:  # noqa: BLE001 - reported after the join
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(fn,)) for fn in starters.values()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        os.environ.update(self.env())
+        pubsub_setup.create_all(self.project)
+        self._prepare_database()
+        py = sys.executable
+        for sub in FUNCTION_SUBSCRIPTIONS:
+            self.started.append(
+                services.spawn(f"fn-{sub.function}", [py, "-m", "local.function_worker", sub.function], 0, self.log_dir, self.env())
+            )
+        relay = services.spawn("relay", [py, "-m", "websocket_relay.main"], p.relay, self.log_dir, self.env())
+        self.started.append(relay)
+        hosting = services.spawn("hosting", [py, "-m", "local.hosting_server"], p.http, self.log_dir, self.env())
+        self.started.append(hosting)
+        services.wait_for_port(relay)
+        services.wait_for_port(hosting)
+        self._wait_http(f"http://127.0.0.1:{p.relay}/healthz")
+        self._wait_workers()
+        self.startup_seconds = time.monotonic() - t0
+
+    def _prepare_database(self) -> None:
+        from local.seed import seed_demo_user
+        from shared.db import Database
+        from shared.migrate import apply_migrations
+        from shared.settings import RelaySettings
+
+        settings = RelaySettings()
+        db = Database(settings, pool_size=1)
+        try:
+            apply_migrations(db)
+            seed_demo_user(db, settings, self.demo_pin)
+        finally:
+            db.close()
+
+    def _wait_http(self, url: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:  # noqa: S310 - loopback URL
+                    if r.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise StackError(f"{url} did not answer in {timeout:.0f}s") from None
+                time.sleep(0.1)
+
+    def _wait_workers(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for svc in self.started:
+            if not svc.name.startswith("fn-"):
+                continue
+            while "receiving" not in svc.log_path.read_text(errors="replace"):
+                if svc.process.poll() is not None:
+                    raise StackError(f"{svc.name} exited; see {svc.log_path}")
+                if time.monotonic() > deadline:
+                    raise StackError(f"{svc.name} did not start in {timeout:.0f}s; see {svc.log_path}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        for svc in reversed(self.started):
+            svc.stop()
+        self.started.clear()
+
+    def watch(self, stop: threading.Event) -> None:
+        """Wait for a signal; if a process dies on its own, say so and stop everything."""
+        while not stop.wait(0.5):
+            for svc in self.started:
+                if svc.process.poll() is not None:
+                    print(f"{svc.name} exited with code {svc.process.returncode}; see {svc.log_path}", file=sys.stderr)
+                    stop.set()
+                    return
+
+    def banner(self) -> str:
+        p = self.ports
+        return "\n".join(
+            [
+                READY_LINE + f" (started in {self.startup_seconds:.1f}s)",
+                f"  Pages and APIs   http://127.0.0.1:{p.http}/",
+                f"  Relay            ws://127.0.0.1:{p.relay}/webrtc/ws   (health: http://127.0.0.1:{p.relay}/healthz)",
+                f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}    Firestore emulator 127.0.0.1:{p.firestore}",
+                f"  Cloud Storage    http://127.0.0.1:{p.storage}    PostgreSQL 127.0.0.1:{p.postgres} (db convonet)",
+                f"  Demo sign-in PIN {self.demo_pin}   (local mode only)",
+                f"  Logs             {self.log_dir}",
+                "Press Ctrl-C to stop.",
+            ]
+        )
+
+
+def main() -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
+    state_dir = Path(os.environ.get("CONVONET_STATE_DIR", str(ROOT / ".run"))).resolve()
+    pin = os.environ.get("CONVONET_DEMO_PIN", "246810")
+    stack: Stack | None = None
+    try:
+        ports = Ports.from_env()
+        stack = Stack(ports, state_dir, os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-convonet"), pin)
+        stack.acquire_lock()
+        ports.check_free()
+        print("Starting Convonet's local stack…", flush=True)
+        stack.start()
+        print(stack.banner(), flush=True)
+        stack.watch(stop)
+        return 0
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        if stack is not None:
+            print("Stopping…", flush=True)
+            stack.stop()
+            print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The agent: a LangGraph graph over a chat model (an LLM, or the offline rules model) and tools."""

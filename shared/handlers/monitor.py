@@ -1,0 +1,57 @@
+"""``monitor-events`` -> Firestore collections the operator dashboards read.
+
+  monitor_events/{message_id}   every event as published (idempotent: keyed by message id)
+  monitor_turns/{turn_id}       one summary per turn, merged from every stage's events
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from google.cloud import firestore
+
+from shared import topics
+from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.contracts import MonitorEvent
+
+log = logging.getLogger(__name__)
+
+
+class MonitorHandler:
+    def __init__(self, bus: Bus, client: firestore.Client, prefix: str = ""):
+        self.bus = bus
+        self.client = client
+        self.prefix = prefix
+
+    def handle(self, inbound: InboundMessage) -> None:
+        try:
+            event = parse(MonitorEvent, inbound)
+        except InvalidMessage as exc:
+            self.bus.dead_letter(topics.MONITOR_EVENTS, inbound, str(exc))
+            return
+        event_id = inbound.message_id or hashlib.sha256(inbound.data).hexdigest()[:32]
+        record = event.model_dump(mode="json")
+        self.client.collection(f"{self.prefix}monitor_events").document(event_id).set(record)
+        summary: dict[str, object] = {
+            "session_id": event.session_id,
+            "user_id": event.user_id,
+            "updated_at": event.at,
+            f"stages.{event.service}": event.kind,
+        }
+        for timing in event.timings:
+            summary[f"timings.{timing.stage}"] = {
+                "started_at": timing.started_at,
+                "ended_at": timing.ended_at,
+                "ms": round((timing.ended_at - timing.started_at) * 1000, 1),
+            }
+        if event.tool_calls:
+            summary["tool_calls"] = [c.model_dump(mode="json") for c in event.tool_calls]
+        if event.text_in:
+            summary["text_in"] = event.text_in
+        if event.text_out:
+            summary["text_out"] = event.text_out
+        doc = self.client.collection(f"{self.prefix}monitor_turns").document(event.turn_id)
+        # update() reads dotted keys as field paths; create the document first if it is new.
+        doc.set({"turn_id": event.turn_id}, merge=True)
+        doc.update(summary)

@@ -1,0 +1,78 @@
+"""Todos, always scoped to one user. Every write takes a request key so a retry is a no-op."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.db import Database
+
+
+@dataclass(frozen=True)
+class Todo:
+    id: str
+    title: str
+    due_date: date | None
+    completed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "completed": self.completed,
+        }
+
+
+def _todo(row: dict[str, Any]) -> Todo:
+    return Todo(str(row["id"]), row["title"], row["due_date"], row["completed_at"] is not None)
+
+
+def add_todo(db: Database, user_id: str, title: str, due_date: date | None, request_key: str) -> tuple[Todo, bool]:
+    """Insert the todo unless this request key already did; return it and whether it is new."""
+    row = db.fetch_one(
+        "INSERT INTO productivity.todos (id, user_id, title, due_date, request_key)"
+        " VALUES (:id, :user_id, :title, :due, :key)"
+        " ON CONFLICT (user_id, request_key) DO NOTHING"
+        " RETURNING id, title, due_date, completed_at",
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        title=title,
+        due=due_date,
+        key=request_key,
+    )
+    if row is not None:
+        return _todo(row), True
+    existing = db.fetch_one(
+        "SELECT id, title, due_date, completed_at FROM productivity.todos"
+        " WHERE user_id = :user_id AND request_key = :key",
+        user_id=user_id,
+        key=request_key,
+    )
+    assert existing is not None  # the conflict that skipped the insert is this row
+    return _todo(existing), False
+
+
+def list_todos(db: Database, user_id: str, include_completed: bool = False, limit: int = 50) -> list[Todo]:
+    rows = db.fetch_all(
+        "SELECT id, title, due_date, completed_at FROM productivity.todos"
+        " WHERE user_id = :user_id AND (:all OR completed_at IS NULL)"
+        " ORDER BY created_at, id LIMIT :limit",
+        user_id=user_id,
+        all=include_completed,
+        limit=limit,
+    )
+    return [_todo(r) for r in rows]
+
+
+def complete_todo(db: Database, user_id: str, todo_id: str) -> Todo | None:
+    row = db.fetch_one(
+        "UPDATE productivity.todos SET completed_at = coalesce(completed_at, now())"
+        " WHERE user_id = :user_id AND id = :id"
+        " RETURNING id, title, due_date, completed_at",
+        user_id=user_id,
+        id=todo_id,
+    )
+    return _todo(row) if row else None

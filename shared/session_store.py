@@ -1,0 +1,143 @@
+"""Session state in Firestore: sessions, their turns, stage timings, cancellation marks, memory.
+
+Layout (every collection name takes the configured prefix, for test isolation):
+  sessions/{session_id}                      user, channel, relay_id, providers, status
+  sessions/{session_id}/turns/{turn_id}      transcript, reply, timings.{stage}, cancelled
+  sessions/{session_id}/memory/{user_id}     the conversation so far, for that user only
+Each turn is its own document, so concurrent stages never contend on one hot document.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from google.cloud import firestore
+
+SESSION_TTL_SECONDS = 7 * 24 * 3600
+_STAGE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    user_id: str
+    user_name: str
+    channel: str
+    relay_id: str
+    status: str
+    stt_provider: str | None = None
+    tts_provider: str | None = None
+    domain: str | None = None
+
+
+class SessionStore:
+    def __init__(self, client: firestore.Client, prefix: str = ""):
+        self.client = client
+        self.prefix = prefix
+
+    # ---- references -------------------------------------------------------------------------
+    def _session(self, session_id: str) -> Any:
+        return self.client.collection(f"{self.prefix}sessions").document(session_id)
+
+    def _turn(self, session_id: str, turn_id: str) -> Any:
+        return self._session(session_id).collection("turns").document(turn_id)
+
+    # ---- sessions ---------------------------------------------------------------------------
+    def create_session(self, session: Session) -> None:
+        now = time.time()
+        self._session(session.id).create(
+            {
+                "user_id": session.user_id,
+                "user_name": session.user_name,
+                "channel": session.channel,
+                "relay_id": session.relay_id,
+                "status": session.status,
+                "stt_provider": session.stt_provider,
+                "tts_provider": session.tts_provider,
+                "domain": session.domain,
+                "created_at": now,
+                "updated_at": now,
+                "expires_at": _expiry(now),
+            }
+        )
+
+    def get_session(self, session_id: str) -> Session | None:
+        snap = self._session(session_id).get()
+        if not snap.exists:
+            return None
+        d = snap.to_dict() or {}
+        return Session(
+            id=session_id,
+            user_id=d["user_id"],
+            user_name=d.get("user_name", ""),
+            channel=d.get("channel", "web"),
+            relay_id=d.get("relay_id", ""),
+            status=d.get("status", "active"),
+            stt_provider=d.get("stt_provider"),
+            tts_provider=d.get("tts_provider"),
+            domain=d.get("domain"),
+        )
+
+    def update_session(self, session_id: str, **fields: Any) -> None:
+        self._session(session_id).update({**fields, "updated_at": time.time()})
+
+    # ---- turns ------------------------------------------------------------------------------
+    def start_turn(self, session_id: str, turn_id: str, *, source: str, received_at: float, text: str | None = None) -> None:
+        self._turn(session_id, turn_id).set(
+            {
+                "source": source,
+                "status": "received",
+                "transcript": text,
+                "cancelled": False,
+                "created_at": received_at,
+                "expires_at": _expiry(received_at),
+                "timings": {"received": {"started_at": received_at, "ended_at": received_at}},
+            },
+            merge=True,
+        )
+
+    def get_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
+        snap = self._turn(session_id, turn_id).get()
+        return snap.to_dict() if snap.exists else None
+
+    def record_stage(self, session_id: str, turn_id: str, stage: str, started_at: float, ended_at: float) -> None:
+        if not _STAGE.match(stage):
+            raise ValueError(f"bad stage name {stage!r}")
+        self._turn(session_id, turn_id).set(
+            {"timings": {stage: {"started_at": started_at, "ended_at": ended_at}}}, merge=True
+        )
+
+    def update_turn(self, session_id: str, turn_id: str, **fields: Any) -> None:
+        self._turn(session_id, turn_id).set(fields, merge=True)
+
+    def mark_cancelled(self, session_id: str, turn_id: str) -> None:
+        self._turn(session_id, turn_id).set(
+            {"cancelled": True, "cancelled_at": time.time()}, merge=True
+        )
+
+    def is_cancelled(self, session_id: str, turn_id: str) -> bool:
+        turn = self.get_turn(session_id, turn_id)
+        return bool(turn and turn.get("cancelled"))
+
+    # ---- memory -----------------------------------------------------------------------------
+    def load_memory(self, session_id: str, user_id: str) -> list[dict[str, Any]]:
+        snap = self._session(session_id).collection("memory").document(user_id).get()
+        if not snap.exists:
+            return []
+        return list((snap.to_dict() or {}).get("messages", []))
+
+    def save_memory(self, session_id: str, user_id: str, messages: list[dict[str, Any]]) -> None:
+        now = time.time()
+        self._session(session_id).collection("memory").document(user_id).set(
+            {"messages": messages, "updated_at": now, "expires_at": _expiry(now)}
+        )
+
+
+def _expiry(now: float) -> Any:
+    """Firestore TTL policies need a timestamp field; expire a week after the last write."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(now + SESSION_TTL_SECONDS, tz=UTC)

@@ -1,0 +1,126 @@
+"""Typed settings per deployable, read from the environment (or Secret Manager-backed env vars).
+
+Outside local mode a missing or placeholder secret fails at start with a message that names the
+variable, so a misconfigured deploy never reaches a caller.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "placeholder", "secret", "xxx", "todo", "password"}
+)
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start when the environment cannot run this deployable."""
+
+
+def is_placeholder(value: SecretStr | None) -> bool:
+    if value is None:
+        return True
+    raw = value.get_secret_value().strip().lower()
+    return raw in PLACEHOLDER_SECRETS or raw.startswith(("your-", "<", "replace"))
+
+
+class CommonSettings(BaseSettings):
+    """Settings every deployable shares."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVONET_", extra="ignore", frozen=True)
+
+    env: Literal["local", "test", "production"] = Field(
+        default="production", description="local and test allow demo secrets; production does not"
+    )
+    project_id: str = Field(
+        default="demo-convonet",
+        validation_alias="GOOGLE_CLOUD_PROJECT",
+        description="Google Cloud project for Pub/Sub, Firestore and Cloud Storage",
+    )
+    log_level: str = "INFO"
+    collection_prefix: str = Field(
+        default="", description="prefix for Firestore collections (test isolation)"
+    )
+
+    @property
+    def is_local(self) -> bool:
+        return self.env in ("local", "test")
+
+    def require_secrets(self, **named: SecretStr | None) -> None:
+        """Fail loudly when a secret is missing or a placeholder, unless running locally."""
+        if self.is_local:
+            return
+        bad = [name for name, value in named.items() if is_placeholder(value)]
+        if bad:
+            raise ConfigurationError(
+                "missing or placeholder secret(s): "
+                + ", ".join(sorted(bad))
+                + " (set them in the environment or Secret Manager)"
+            )
+
+
+class DatabaseSettings(CommonSettings):
+    db_host: str = Field(default="127.0.0.1", description="host, or a unix socket directory")
+    db_port: int = 5432
+    db_name: str = "convonet"
+    db_user: str = "convonet"
+    db_password: SecretStr | None = None
+    db_pool_size: int = Field(default=4, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _check_db_password(self) -> DatabaseSettings:
+        self.require_secrets(CONVONET_DB_PASSWORD=self.db_password)
+        return self
+
+
+class RelaySettings(DatabaseSettings):
+    relay_host: str = "127.0.0.1"
+    relay_port: int = 8765
+    relay_id: str = Field(default_factory=lambda: "r" + secrets.token_hex(6))
+    pin_pepper: SecretStr | None = Field(
+        default=None, description="HMAC key for the PIN lookup index (Secret Manager)"
+    )
+    max_frame_bytes: int = Field(default=1_048_576, description="largest JSON frame accepted")
+    max_text_chars: int = 2_000
+    auth_max_failures_per_connection: int = 5
+    auth_max_failures_per_source: int = 10
+    auth_source_window_seconds: int = 900
+    trust_forwarded_for: bool = Field(
+        default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
+    )
+    outbound_subscription_ttl_days: int = 1
+
+    @model_validator(mode="after")
+    def _check_pepper(self) -> RelaySettings:
+        self.require_secrets(CONVONET_PIN_PEPPER=self.pin_pepper)
+        return self
+
+    def pepper_bytes(self) -> bytes:
+        if self.pin_pepper is None:
+            return b"convonet-local-pepper"  # local and test only: require_secrets guards prod
+        return self.pin_pepper.get_secret_value().encode()
+
+
+class AgentSettings(DatabaseSettings):
+    llm_provider: str = Field(default="rules", description="rules | anthropic | openai | gemini")
+    memory_max_messages: int = 40
+
+
+@lru_cache(maxsize=1)
+def relay_settings() -> RelaySettings:
+    return RelaySettings()
+
+
+@lru_cache(maxsize=1)
+def agent_settings() -> AgentSettings:
+    return AgentSettings()
+
+
+@lru_cache(maxsize=1)
+def common_settings() -> CommonSettings:
+    return CommonSettings()

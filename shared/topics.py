@@ -1,0 +1,45 @@
+"""Topic and subscription names, the one place both the code and the local stack read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VOICE_UTTERANCE = "voice-utterance"
+VOICE_TRANSCRIPT = "voice-transcript"
+AGENT_REPLY = "agent-reply"
+SESSION_OUTBOUND = "session-outbound"
+MONITOR_EVENTS = "monitor-events"
+TOPICS = (VOICE_UTTERANCE, VOICE_TRANSCRIPT, AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS)
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}-dead-letter"
+
+
+def dead_letter_hold_subscription(topic: str) -> str:
+    """A pull subscription that keeps dead-lettered messages for inspection and replay."""
+    return f"{topic}-dead-letter-hold"
+
+
+@dataclass(frozen=True)
+class FunctionSubscription:
+    name: str
+    topic: str
+    function: str  # folder under functions/
+    entry_point: str
+    ordered: bool = False
+
+
+FUNCTION_SUBSCRIPTIONS = (
+    FunctionSubscription(
+        "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
+    ),
+    FunctionSubscription("monitor-monitor-events", MONITOR_EVENTS, "monitor", "handle_monitor_event"),
+)
+
+
+def relay_subscription(relay_id: str) -> str:
+    """Each relay instance has its own subscription to ``session-outbound``."""
+    return f"{SESSION_OUTBOUND}-relay-{relay_id}"

@@ -1,0 +1,191 @@
+"""The ``/webrtc/ws`` protocol: every frame a client may send and every frame the relay sends.
+
+Kept compatible with the original Convonet clients. See docs/websocket-protocol.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+ProviderName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# ---- client -> relay -------------------------------------------------------------------------
+
+
+class Authenticate(_Frame):
+    type: Literal["authenticate"]
+    pin: str = Field(min_length=4, max_length=12, pattern=r"^[0-9]+$")
+    stt_provider: ProviderName | None = None
+    tts_provider: ProviderName | None = None
+
+
+class StartRecording(_Frame):
+    type: Literal["start_recording"]
+    stt_mode: Literal["batch", "streaming"] = "batch"
+    language: str = Field(default="en", min_length=2, max_length=16)
+    mime_type: str | None = Field(default=None, max_length=64)
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000)
+
+
+class AudioChunk(_Frame):
+    type: Literal["audio_chunk"]
+    sequence: int = Field(ge=0)
+    data_b64: str = Field(min_length=1)
+    mime_type: str | None = Field(default=None, max_length=64)
+
+
+class StopRecording(_Frame):
+    type: Literal["stop_recording"]
+
+
+class AudioFrame(_Frame):
+    type: Literal["audio_frame"]
+    sequence: int = Field(ge=0)
+    data_b64: str = Field(min_length=1)
+
+
+class EndUtterance(_Frame):
+    type: Literal["end_utterance"]
+
+
+class Cancel(_Frame):
+    type: Literal["cancel"]
+    turn_id: str | None = Field(default=None, max_length=64)
+
+
+class Text(_Frame):
+    type: Literal["text"]
+    text: str = Field(min_length=1)
+
+
+class VoiceProviders(_Frame):
+    type: Literal["voice_providers"]
+    stt_provider: ProviderName | None = None
+    tts_provider: ProviderName | None = None
+
+
+class Heartbeat(_Frame):
+    type: Literal["heartbeat"]
+
+
+ClientFrame = Annotated[
+    Authenticate
+    | StartRecording
+    | AudioChunk
+    | StopRecording
+    | AudioFrame
+    | EndUtterance
+    | Cancel
+    | Text
+    | VoiceProviders
+    | Heartbeat,
+    Field(discriminator="type"),
+]
+client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+CLIENT_FRAME_TYPES = frozenset(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in (
+        Authenticate,
+        StartRecording,
+        AudioChunk,
+        StopRecording,
+        AudioFrame,
+        EndUtterance,
+        Cancel,
+        Text,
+        VoiceProviders,
+        Heartbeat,
+    )
+)
+
+
+# ---- relay -> client -------------------------------------------------------------------------
+
+
+class AuthOk(_Frame):
+    type: Literal["auth_ok"] = "auth_ok"
+    session_id: str
+    user_id: str
+    user_name: str
+
+
+class Greeting(_Frame):
+    type: Literal["greeting"] = "greeting"
+    text: str
+    data_b64: str | None = None
+    mime_type: str | None = None
+
+
+class Status(_Frame):
+    type: Literal["status"] = "status"
+    message: str
+
+
+class ProcessingStart(_Frame):
+    type: Literal["processing_start"] = "processing_start"
+    turn_id: str
+
+
+class TranscriptFinal(_Frame):
+    type: Literal["transcript_final"] = "transcript_final"
+    text: str
+    turn_id: str
+
+
+class AgentFinal(_Frame):
+    type: Literal["agent_final"] = "agent_final"
+    text: str
+    turn_id: str
+    transfer: dict[str, str] | None = None
+
+
+class AudioOut(_Frame):
+    type: Literal["audio_chunk"] = "audio_chunk"
+    turn_id: str
+    chunk_index: int = Field(ge=0)
+    data_b64: str
+    mime_type: str
+    is_final: bool = False
+
+
+class HeartbeatAck(_Frame):
+    type: Literal["heartbeat_ack"] = "heartbeat_ack"
+    server_time: float
+
+
+ErrorCode = Literal[
+    "invalid_json",
+    "binary_not_supported",
+    "unknown_type",
+    "invalid_message",
+    "frame_too_large",
+    "not_authenticated",
+    "already_authenticated",
+    "auth_failed",
+    "auth_locked",
+    "voice_unavailable",
+    "turn_failed",
+    "internal_error",
+]
+
+
+class Error(_Frame):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    turn_id: str | None = None
+
+
+# Events produced by functions and delivered through `session-outbound`.
+OutboundClientEvent = Annotated[
+    Status | ProcessingStart | TranscriptFinal | AgentFinal | AudioOut | Error,
+    Field(discriminator="type"),
+]
+ServerFrame = AuthOk | Greeting | HeartbeatAck | OutboundClientEvent

@@ -1,0 +1,115 @@
+# Least-privilege grants derived from the table in locals.tf. Grants are made on the
+# narrowest resource that carries them (topic, secret, bucket, service); only Firestore
+# and Cloud SQL client access are project-wide, because neither has a finer IAM resource.
+
+locals {
+  publisher_grants = merge([
+    for name, fn in local.functions : {
+      for topic in fn.publishes : "${name}/${topic}" => { function = name, topic = topic }
+    }
+  ]...)
+
+  secret_grants = merge([
+    for name, fn in local.functions : {
+      for secret in fn.secrets : "${name}/${secret}" => { function = name, secret = secret }
+    }
+  ]...)
+
+  invoker_grants = merge([
+    for name, fn in local.functions : {
+      for target in fn.invokes : "${name}/${target}" => { caller = name, target = target }
+    }
+  ]...)
+
+  firestore_functions = toset([for name, fn in local.functions : name if fn.firestore])
+  database_functions  = toset([for name, fn in local.functions : name if fn.database])
+  audio_functions     = { for name, fn in local.functions : name => fn.audio_role if fn.audio_role != null }
+}
+
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = local.publisher_grants
+
+  project = var.project_id
+  topic   = var.topic_ids[each.value.topic]
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function[each.value.function].member
+}
+
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each = local.secret_grants
+
+  project   = var.project_id
+  secret_id = var.secret_ids[each.value.secret]
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.function[each.value.function].member
+}
+
+resource "google_project_iam_member" "firestore_user" {
+  for_each = local.firestore_functions
+
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_project_iam_member" "cloudsql_client" {
+  for_each = local.database_functions
+
+  project = var.project_id
+  role    = "roles/cloudsql.client"
+  member  = google_service_account.function[each.key].member
+}
+
+resource "google_storage_bucket_iam_member" "audio" {
+  for_each = local.audio_functions
+
+  bucket = var.audio_bucket
+  role   = each.value
+  member = google_service_account.function[each.key].member
+}
+
+# Function-to-function calls (agent_turn -> tools/hanok over MCP, tools -> crm) carry an
+# ID token of the caller, so they keep working when a backend is made private.
+resource "google_cloud_run_v2_service_iam_member" "caller" {
+  for_each = local.invoker_grants
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.value.target].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.function[each.value.caller].member
+}
+
+# HTTP functions reached from the internet: Twilio webhooks (telephony, signed with
+# X-Twilio-Signature) and Firebase Hosting rewrites (operator pages log in inside the
+# app). Hosting rewrites and Twilio cannot attach Google ID tokens, so these allow
+# unauthenticated invocation and authenticate at the application layer.
+resource "google_cloud_run_v2_service_iam_member" "public" {
+  for_each = toset([for name in var.public_http_functions : name if contains(keys(local.http_functions), name)])
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# Builds: the role Cloud Functions documents for a custom build service account, plus read
+# access to the bundles.
+resource "google_project_iam_member" "build" {
+  for_each = toset([
+    "roles/cloudbuild.builds.builder",
+    "roles/logging.logWriter",
+    "roles/artifactregistry.writer",
+  ])
+
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.build.member
+}
+
+resource "google_storage_bucket_iam_member" "build_source_reader" {
+  bucket = var.source_bucket
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.build.member
+}

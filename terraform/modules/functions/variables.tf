@@ -1,0 +1,158 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project that hosts the functions."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions (their Cloud Run services)."
+}
+
+variable "runtime" {
+  type        = string
+  description = "Cloud Functions runtime of every function."
+  default     = "python311"
+}
+
+variable "runtime_environment" {
+  type        = string
+  description = "Value of CONVONET_ENV; production makes settings refuse missing or placeholder secrets."
+  default     = "production"
+
+  validation {
+    condition     = contains(["production", "test"], var.runtime_environment)
+    error_message = "runtime_environment must be production or test (local is for the local stack only)."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Value of CONVONET_LOG_LEVEL."
+  default     = "INFO"
+}
+
+variable "llm_provider" {
+  type        = string
+  description = "Default LLM provider of agent_turn (CONVONET_LLM_PROVIDER): rules, anthropic, openai or gemini."
+  default     = "anthropic"
+
+  validation {
+    condition     = contains(["rules", "anthropic", "openai", "gemini"], var.llm_provider)
+    error_message = "llm_provider must be one of rules, anthropic, openai, gemini."
+  }
+}
+
+variable "source_bucket" {
+  type        = string
+  description = "Bucket holding the source bundles built by `make bundle`."
+}
+
+variable "source_release" {
+  type        = string
+  description = "Folder in the source bucket holding this release's bundles; each function uses <source_release>/<function>.zip."
+}
+
+variable "source_objects" {
+  type        = map(string)
+  description = "Per-function override of the bundle object name, keyed by function (for example { stt = \"hotfix/stt.zip\" })."
+  default     = {}
+}
+
+variable "source_generations" {
+  type        = map(string)
+  description = "Per-function object generation to deploy, keyed by function; unset means the live generation."
+  default     = {}
+}
+
+variable "topic_ids" {
+  type        = map(string)
+  description = "Pipeline topic ids keyed by topic name (output topic_ids of the pubsub module)."
+}
+
+variable "dead_letter_topic_ids" {
+  type        = map(string)
+  description = "Dead-letter topic ids keyed by source topic name (output dead_letter_topic_ids of the pubsub module)."
+}
+
+variable "pubsub_service_agent" {
+  type        = string
+  description = "Email of the project's Pub/Sub service agent."
+}
+
+variable "subscription_message_retention" {
+  type        = string
+  description = "How long the push subscriptions keep unacknowledged messages (duration)."
+  default     = "86400s"
+}
+
+variable "secret_ids" {
+  type        = map(string)
+  description = "Secret Manager secret ids keyed by the environment variable they fill (output secret_ids of the secrets module)."
+}
+
+variable "audio_bucket" {
+  type        = string
+  description = "Name of the audio bucket (CONVONET_AUDIO_BUCKET)."
+}
+
+variable "db_connection_name" {
+  type        = string
+  description = "Cloud SQL connection name; database functions get CONVONET_DB_HOST=/cloudsql/<connection name>."
+}
+
+variable "db_name" {
+  type        = string
+  description = "PostgreSQL database name (CONVONET_DB_NAME)."
+}
+
+variable "db_user" {
+  type        = string
+  description = "PostgreSQL user name (CONVONET_DB_USER)."
+}
+
+variable "public_http_functions" {
+  type        = set(string)
+  description = "HTTP functions that allow unauthenticated invocation because callers cannot attach Google ID tokens (Twilio webhooks, Firebase Hosting rewrites); they authenticate in the application."
+  default     = ["tools", "crm", "hanok", "telephony"]
+
+  validation {
+    condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor"])) == 0
+    error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor) are never public."
+  }
+}
+
+variable "timeout_seconds" {
+  type        = number
+  description = "Request timeout of every function; keep it at the push subscriptions' 60 s ack deadline."
+  default     = 60
+}
+
+variable "min_instances" {
+  type        = map(number)
+  description = "Minimum warm instances per function, keyed by function; unset means 0."
+  default     = {}
+}
+
+variable "max_instances" {
+  type        = map(number)
+  description = "Maximum instances per function, keyed by function; unset means default_max_instances."
+  default     = {}
+}
+
+variable "default_max_instances" {
+  type        = number
+  description = "Maximum instances of a function not listed in max_instances."
+  default     = 20
+}
+
+variable "extra_environment" {
+  type        = map(map(string))
+  description = "Additional plain environment variables per function, keyed by function (for example provider defaults)."
+  default     = {}
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels applied to the functions and subscriptions."
+  default     = {}
+}

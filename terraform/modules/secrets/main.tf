@@ -1,0 +1,33 @@
+# Secret containers only. Values are added out of band, never through Terraform, so
+# they do not land in state or in a plan:
+#
+#   printf '%s' "$VALUE" | gcloud secrets versions add <secret_id> --data-file=-
+#
+# Consumers reference the `latest` version; a rotation is a new version plus a new
+# revision of the services that read it.
+
+locals {
+  # Environment variable the secret is exposed as => Secret Manager secret id.
+  secrets = {
+    CONVONET_DB_PASSWORD            = "convonet-db-password"
+    CONVONET_PIN_PEPPER             = "convonet-pin-pepper"
+    CONVONET_OPERATOR_PASSWORD_HASH = "convonet-operator-password-hash"
+    DEEPGRAM_API_KEY                = "deepgram-api-key"
+    ANTHROPIC_API_KEY               = "anthropic-api-key"
+    OPENAI_API_KEY                  = "openai-api-key"
+    GEMINI_API_KEY                  = "gemini-api-key"
+    TWILIO_AUTH_TOKEN               = "twilio-auth-token"
+  }
+}
+
+resource "google_secret_manager_secret" "secret" {
+  for_each = local.secrets
+
+  project   = var.project_id
+  secret_id = each.value
+  labels    = var.labels
+
+  replication {
+    auto {}
+  }
+}

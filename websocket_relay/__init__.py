@@ -1,0 +1,1 @@
+"""The WebSocket relay: authenticates callers, publishes their turns, forwards what comes back."""
