@@ -32,7 +32,9 @@ def is_placeholder(value: SecretStr | None) -> bool:
 class CommonSettings(BaseSettings):
     """Settings every deployable shares."""
 
-    model_config = SettingsConfigDict(env_prefix="CONVONET_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CONVONET_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     env: Literal["local", "test", "production"] = Field(
         default="production", description="local and test allow demo secrets; production does not"

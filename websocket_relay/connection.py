@@ -165,17 +165,21 @@ class ClientConnection:
                 source="text",
                 received_at=received_at,
             )
+            publish_started = time.time()
             await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, message)
             published_at = time.time()
             self.current_turn = turn_id
             await self.send(ProcessingStart(turn_id=turn_id))
-            log.info("text turn published", extra={"publish_ms": round((published_at - received_at) * 1000, 1)})
+            log.info(
+                "text turn published",
+                extra={"publish_ms": round((published_at - publish_started) * 1000, 1)},
+            )
             await asyncio.to_thread(
                 self.svc.store.record_stage,
                 self.session.id,
                 turn_id,
-                "relay_published",
-                received_at,
+                "relay_publish",
+                publish_started,
                 published_at,
             )
 

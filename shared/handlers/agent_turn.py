@@ -91,6 +91,7 @@ class AgentTurnHandler:
             return
         agent_done = time.time()
         first_sentence_at = self._publish_sentences(session, message, outcome)
+        outbound_started = time.time()
         self._publish_outbound(
             session, message, AgentFinal(text=outcome.reply, turn_id=message.turn_id), "agent_final"
         )
@@ -103,7 +104,7 @@ class AgentTurnHandler:
         timings = [
             StageTiming(stage="agent", started_at=started, ended_at=agent_done),
             StageTiming(stage="agent_first_sentence", started_at=started, ended_at=first_sentence_at),
-            StageTiming(stage="agent_final_sent", started_at=agent_done, ended_at=finished),
+            StageTiming(stage="outbound_publish", started_at=outbound_started, ended_at=finished),
         ]
         self.store.update_turn(
             session.id,

@@ -52,3 +52,8 @@ output "secret_ids" {
   description = "Secret Manager secrets to fill out of band, keyed by the environment variable they become."
   value       = module.secrets.secret_ids
 }
+
+output "container_repository" {
+  description = "Docker repository to push the relay image to."
+  value       = module.storage.container_repository
+}

@@ -6,7 +6,7 @@
 # subscriptions (see modules/functions/subscriptions.tf), so no Eventarc trigger exists.
 
 locals {
-  services = toset([
+  services = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
@@ -23,11 +23,11 @@ locals {
     "secretmanager.googleapis.com",
     "sqladmin.googleapis.com",
     "storage.googleapis.com",
-  ])
+  ]
 }
 
 resource "google_project_service" "service" {
-  for_each = setunion(local.services, var.additional_services)
+  for_each = setunion(toset(local.services), var.additional_services)
 
   project            = var.project_id
   service            = each.key

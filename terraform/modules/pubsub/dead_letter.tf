@@ -4,7 +4,7 @@
 # dead-lettering lossless. It never expires, however long nobody reads it.
 
 resource "google_pubsub_topic" "dead_letter" {
-  for_each = local.topics
+  for_each = toset(local.topics)
 
   project                    = var.project_id
   name                       = "${each.key}-dead-letter"
@@ -13,7 +13,7 @@ resource "google_pubsub_topic" "dead_letter" {
 }
 
 resource "google_pubsub_subscription" "dead_letter_hold" {
-  for_each = local.topics
+  for_each = toset(local.topics)
 
   project = var.project_id
   name    = "${each.key}-dead-letter-hold"

@@ -11,7 +11,7 @@ locals {
 }
 
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
-  for_each = local.topics
+  for_each = toset(local.topics)
 
   project = var.project_id
   topic   = google_pubsub_topic.dead_letter[each.key].name

@@ -7,17 +7,17 @@
 #   monitor-events    every stage -> monitor
 
 locals {
-  topics = toset([
+  topics = [
     "voice-utterance",
     "voice-transcript",
     "agent-reply",
     "session-outbound",
     "monitor-events",
-  ])
+  ]
 }
 
 resource "google_pubsub_topic" "topic" {
-  for_each = local.topics
+  for_each = toset(local.topics)
 
   project                    = var.project_id
   name                       = each.key

@@ -54,3 +54,15 @@ variable "labels" {
   description = "Labels applied to every bucket."
   default     = {}
 }
+
+variable "container_repository_id" {
+  type        = string
+  description = "Id of the Artifact Registry Docker repository for the relay image."
+  default     = "convonet"
+}
+
+variable "images_kept" {
+  type        = number
+  description = "Most recent image versions always kept by the repository cleanup policy."
+  default     = 10
+}

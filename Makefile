@@ -1,0 +1,47 @@
+# Convonet — the two commands a new machine needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system run test lint test-unit test-integration test-e2e bench bundle clean
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip >/dev/null
+	@$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+run: setup
+	@$(PY) -m local.stack
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy shared
+
+test-unit: setup
+	$(PY) -m pytest tests/unit -q
+
+test-integration: setup
+	$(PY) -m pytest tests/integration -q
+
+test-e2e: setup
+	$(PY) -m pytest tests/e2e -q
+
+test: lint test-unit test-integration test-e2e
+
+bench: setup
+	$(PY) -m bench.run
+
+bundle: setup
+	@$(PY) -m local.bundle
+
+clean:
+	rm -rf dist .run .mypy_cache .ruff_cache

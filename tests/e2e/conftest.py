@@ -1,0 +1,111 @@
+"""The whole local stack, started the way `make run` starts it, on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from local import services
+from local.stack import READY_LINE
+from tests.conftest import ROOT
+
+DEMO_PIN = "246810"
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    state_dir: Path
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def relay_url(self) -> str:
+        return f"ws://127.0.0.1:{self.env['CONVONET_RELAY_PORT']}/webrtc/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['CONVONET_HTTP_PORT']}"
+
+    @property
+    def pg_port(self) -> int:
+        return int(self.env["CONVONET_PG_PORT"])
+
+
+def stack_env(state_dir: Path) -> dict[str, str]:
+    names = ["HTTP", "RELAY", "PUBSUB", "FIRESTORE", "STORAGE", "PG"]
+    env = {f"CONVONET_{n}_PORT": str(services.free_port()) for n in names}
+    env.update(
+        CONVONET_STATE_DIR=str(state_dir),
+        CONVONET_DEMO_PIN=DEMO_PIN,
+        GOOGLE_CLOUD_PROJECT="demo-convonet",
+    )
+    return env
+
+
+def start_stack(env: dict[str, str], timeout: float = 120.0) -> RunningStack:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    stack = RunningStack(process, env, Path(env["CONVONET_STATE_DIR"]))
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            stack.output.append(line.rstrip("\n"))
+            if line.startswith(READY_LINE):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    ready.wait(timeout)
+    if process.poll() is not None or not any(line.startswith(READY_LINE) for line in stack.output):
+        stop_stack(stack)
+        raise RuntimeError("local stack did not start:\n" + "\n".join(stack.output[-40:]))
+    return stack
+
+
+def stop_stack(stack: RunningStack) -> int:
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGTERM)
+        try:
+            stack.process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.process.pid, signal.SIGKILL)
+            stack.process.wait(10)
+    time.sleep(0.2)
+    return int(stack.process.returncode)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RunningStack]:
+    state = Path(tempfile.mkdtemp(prefix="convonet-e2e-"))
+    running = start_stack(stack_env(state))
+    # The test process talks to the same emulators as the stack.
+    os.environ.update(
+        services.emulator_env(
+            int(running.env["CONVONET_PUBSUB_PORT"]),
+            int(running.env["CONVONET_FIRESTORE_PORT"]),
+            int(running.env["CONVONET_STORAGE_PORT"]),
+            "demo-convonet",
+        )
+    )
+    yield running
+    stop_stack(running)

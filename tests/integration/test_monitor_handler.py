@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from google.cloud import firestore
+
+from shared.bus import Bus, InboundMessage
+from shared.contracts import MonitorEvent, StageTiming
+from shared.handlers.monitor import MonitorHandler
+
+pytestmark = pytest.mark.integration
+
+
+def test_events_are_stored_once_and_merged_per_turn(bus: Bus, project_id: str) -> None:
+    client = firestore.Client(project=project_id)
+    handler = MonitorHandler(bus, client)
+    now = time.time()
+    event = MonitorEvent(
+        session_id="s1", turn_id="t1", service="agent_turn", kind="turn_completed", at=now,
+        timings=[StageTiming(stage="agent", started_at=now - 0.2, ended_at=now)], text_out="hi",
+    )
+    inbound = InboundMessage(event.model_dump_json().encode(), {}, message_id="m1")
+    handler.handle(inbound)
+    handler.handle(inbound)  # redelivered
+    events = list(client.collection("monitor_events").stream())
+    assert [e.id for e in events] == ["m1"]
+    turn = client.collection("monitor_turns").document("t1").get().to_dict()
+    assert turn is not None
+    assert turn["stages"]["agent_turn"] == "turn_completed"
+    assert turn["timings"]["agent"]["ms"] == pytest.approx(200, abs=1)
+    assert turn["text_out"] == "hi"

@@ -1,0 +1,609 @@
+"""Static checks of terraform/: formatting, and the properties the deployment relies on.
+
+`terraform validate` needs the Google provider, which is not downloaded for unit tests, so these
+tests parse the HCL with python-hcl2 and check what matters: every topic dead-letters, every push
+subscription retries and dead-letters, every function runs as its own service account, no broad
+project roles, private audio with a lifecycle rule, a long-lived relay, and environments that wire
+every module with the inputs it declares.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+hcl2 = pytest.importorskip(
+    "hcl2", reason="python-hcl2 8.x parses the Terraform files (pip install python-hcl2==8.1.4)"
+)
+
+TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
+MODULES = TERRAFORM / "modules"
+ENVIRONMENTS = ("dev", "prod")
+
+EXPECTED_MODULES = {
+    "project_services",
+    "pubsub",
+    "storage",
+    "secrets",
+    "database",
+    "functions",
+    "relay",
+    "hosting",
+    "observability",
+}
+EXPECTED_TOPICS = {
+    "voice-utterance",
+    "voice-transcript",
+    "agent-reply",
+    "session-outbound",
+    "monitor-events",
+}
+# subscription name -> (topic, function)
+EXPECTED_PUSH = {
+    "stt-voice-utterance": ("voice-utterance", "stt"),
+    "agent-turn-voice-transcript": ("voice-transcript", "agent_turn"),
+    "tts-agent-reply": ("agent-reply", "tts"),
+    "monitor-monitor-events": ("monitor-events", "monitor"),
+}
+EXPECTED_ENTRY_POINTS = {
+    "stt": "handle_voice_utterance",
+    "agent_turn": "handle_voice_transcript",
+    "tts": "handle_agent_reply",
+    "monitor": "handle_monitor_event",
+    "tools": "app",
+    "crm": "app",
+    "hanok": "app",
+    "telephony": "app",
+}
+EXPECTED_SECRETS = {
+    "CONVONET_DB_PASSWORD",
+    "CONVONET_PIN_PEPPER",
+    "CONVONET_OPERATOR_PASSWORD_HASH",
+    "DEEPGRAM_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "TWILIO_AUTH_TOKEN",
+}
+REQUIRED_APIS = {
+    "run.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "pubsub.googleapis.com",
+    "firestore.googleapis.com",
+    "sqladmin.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "firebase.googleapis.com",
+    "firebasehosting.googleapis.com",
+    "artifactregistry.googleapis.com",
+}
+# Roles that must never be granted: they carry far more than any Convonet service needs.
+FORBIDDEN_ROLES = {
+    "roles/owner",
+    "roles/editor",
+    "roles/viewer",
+    "roles/pubsub.editor",
+    "roles/pubsub.admin",
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.serviceAccountUser",
+    "roles/secretmanager.admin",
+    "roles/storage.admin",
+    "roles/run.admin",
+    "roles/cloudsql.admin",
+}
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+class Config:
+    """The merged blocks of every .tf file in one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+        self.directory = directory
+        self.text = ""
+        self.resources: dict[tuple[str, str], dict[str, Any]] = {}
+        self.data: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ephemerals: dict[tuple[str, str], dict[str, Any]] = {}
+        self.variables: dict[str, dict[str, Any]] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.locals: dict[str, Any] = {}
+        self.modules: dict[str, dict[str, Any]] = {}
+        self.terraform: list[dict[str, Any]] = []
+        self.providers: list[dict[str, Any]] = []
+        for path in sorted(directory.glob("*.tf")):
+            text = path.read_text()
+            self.text += text
+            with path.open() as handle:
+                parsed = hcl2.load(handle, serialization_options=options)
+            for kind, target in (
+                ("resource", self.resources),
+                ("data", self.data),
+                ("ephemeral", self.ephemerals),
+            ):
+                for entry in parsed.get(kind, []):
+                    for type_name, named in entry.items():
+                        for name, body in named.items():
+                            assert (type_name, name) not in target, f"duplicate {type_name}.{name}"
+                            target[(type_name, name)] = body
+            for entry in parsed.get("variable", []):
+                self.variables.update(entry)
+            for entry in parsed.get("output", []):
+                self.outputs.update(entry)
+            for entry in parsed.get("locals", []):
+                self.locals.update({k: v for k, v in entry.items() if not k.startswith("__")})
+            for entry in parsed.get("module", []):
+                self.modules.update(entry)
+            self.terraform.extend(parsed.get("terraform", []))
+            self.providers.extend(parsed.get("provider", []))
+
+    def resource(self, type_name: str, name: str) -> dict[str, Any]:
+        assert (type_name, name) in self.resources, f"{self.directory.name}: no {type_name}.{name}"
+        return self.resources[(type_name, name)]
+
+    def resources_of(self, type_name: str) -> dict[str, dict[str, Any]]:
+        return {name: body for (kind, name), body in self.resources.items() if kind == type_name}
+
+    def default(self, expression: str) -> Any:
+        """Resolve "${var.x}" to the variable's default."""
+        match = re.fullmatch(r"\$\{var\.(\w+)\}", expression)
+        assert match, f"expected a plain variable reference, got {expression!r}"
+        variable = self.variables[match.group(1)]
+        assert "default" in variable, f"var.{match.group(1)} has no default"
+        return variable["default"]
+
+
+@cache
+def module(name: str) -> Config:
+    return Config(MODULES / name)
+
+
+@cache
+def environment(name: str) -> Config:
+    return Config(TERRAFORM / "environments" / name)
+
+
+def all_configs() -> list[Config]:
+    return [module(name) for name in sorted(EXPECTED_MODULES)] + [
+        environment(name) for name in ENVIRONMENTS
+    ]
+
+
+def walk_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in walk_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in walk_strings(v)]
+    return []
+
+
+def block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The single nested block `name` of a resource body."""
+    blocks = body.get(name)
+    assert isinstance(blocks, list) and len(blocks) == 1, f"expected one {name} block"
+    first: dict[str, Any] = blocks[0]
+    return first
+
+
+def dynamic_block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    matches: list[dict[str, Any]] = [
+        entry[name] for entry in body.get("dynamic", []) if name in entry
+    ]
+    assert len(matches) == 1, f"expected one dynamic {name} block"
+    return matches[0]
+
+
+def seconds(duration: str) -> int:
+    match = re.fullmatch(r"(\d+)s", duration)
+    assert match, f"not a duration in seconds: {duration!r}"
+    return int(match.group(1))
+
+
+def functions_table() -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = module("functions").locals["functions"]
+    return table
+
+
+# --------------------------------------------------------------------------- formatting and layout
+
+
+def test_terraform_fmt_is_clean() -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform binary not on PATH; `terraform fmt -check` cannot run")
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}{result.stderr}"
+
+
+def test_modules_are_split_by_concern_with_variables_outputs_and_versions() -> None:
+    assert {path.name for path in MODULES.iterdir() if path.is_dir()} == EXPECTED_MODULES
+    for name in EXPECTED_MODULES:
+        files = {path.name for path in (MODULES / name).glob("*.tf")}
+        assert {"variables.tf", "outputs.tf", "versions.tf"} <= files, name
+        assert module(name).resources, f"module {name} creates nothing"
+
+
+def test_every_variable_has_a_type_and_a_description() -> None:
+    for config in all_configs():
+        assert config.variables or config.directory.name == "secrets"
+        for name, variable in config.variables.items():
+            where = f"{config.directory.relative_to(TERRAFORM)}: variable {name}"
+            assert variable.get("type"), f"{where} has no type"
+            description = variable.get("description")
+            assert isinstance(description, str) and len(description) > 10, f"{where}: description"
+
+
+def test_every_output_has_a_description() -> None:
+    for config in all_configs():
+        assert config.outputs, f"{config.directory} has no outputs"
+        for name, output in config.outputs.items():
+            assert output.get("description"), f"{config.directory.name}: output {name}"
+
+
+def test_references_point_at_declared_variables_and_locals() -> None:
+    for config in all_configs():
+        where = config.directory.relative_to(TERRAFORM)
+        for name in set(re.findall(r"\bvar\.(\w+)", config.text)):
+            assert name in config.variables, f"{where}: var.{name} is not declared"
+        for name in set(re.findall(r"\blocal\.(\w+)", config.text)):
+            assert name in config.locals, f"{where}: local.{name} is not declared"
+
+
+# --------------------------------------------------------------------------- Pub/Sub
+
+
+def test_every_topic_has_a_dead_letter_topic_and_a_hold_subscription() -> None:
+    pubsub = module("pubsub")
+    assert set(pubsub.locals["topics"]) == EXPECTED_TOPICS
+
+    topic = pubsub.resource("google_pubsub_topic", "topic")
+    dead_letter = pubsub.resource("google_pubsub_topic", "dead_letter")
+    hold = pubsub.resource("google_pubsub_subscription", "dead_letter_hold")
+    agent_grant = pubsub.resource("google_pubsub_topic_iam_member", "dead_letter_publisher")
+
+    every_topic = "${toset(local.topics)}"
+    for body in (topic, dead_letter, hold, agent_grant):
+        assert body["for_each"] == every_topic
+
+    assert topic["name"] == "${each.key}"
+    assert seconds(pubsub.default(topic["message_retention_duration"])) >= 3600
+    assert dead_letter["name"] == "${each.key}-dead-letter"
+    assert hold["name"] == "${each.key}-dead-letter-hold"
+    assert hold["topic"] == "${google_pubsub_topic.dead_letter[each.key].id}"
+    assert seconds(pubsub.default(hold["message_retention_duration"])) == 7 * 24 * 3600
+    assert block(hold, "expiration_policy")["ttl"] == "", "hold subscriptions must never expire"
+    assert "push_config" not in hold
+
+    assert agent_grant["role"] == "roles/pubsub.publisher"
+    assert agent_grant["topic"] == "${google_pubsub_topic.dead_letter[each.key].name}"
+    assert "gcp-sa-pubsub.iam.gserviceaccount.com" in pubsub.locals["pubsub_service_agent"]
+
+
+def test_push_subscriptions_feed_the_pipeline_functions() -> None:
+    table = functions_table()
+    pushed = {
+        fn["subscription"]: (fn["push_topic"], name)
+        for name, fn in table.items()
+        if fn["push_topic"] is not None
+    }
+    assert pushed == EXPECTED_PUSH
+    ordered = {name for name, fn in table.items() if fn["ordered"]}
+    assert ordered == {"tts"}, "only agent-reply sentences need ordered delivery"
+    assert "push_topic != null" in module("functions").locals["pushed_functions"]
+
+
+def test_every_push_subscription_dead_letters_and_retries() -> None:
+    functions = module("functions")
+    subscriptions = functions.resources_of("google_pubsub_subscription")
+    assert subscriptions, "no push subscriptions"
+    for name, body in subscriptions.items():
+        assert body["for_each"] == "${local.pushed_functions}", name
+        assert body["ack_deadline_seconds"] == 60
+        assert body["enable_message_ordering"] == "${each.value.ordered}"
+        assert block(body, "expiration_policy")["ttl"] == ""
+
+        policy = block(body, "dead_letter_policy")
+        assert policy["max_delivery_attempts"] == 5
+        assert policy["dead_letter_topic"] == "${var.dead_letter_topic_ids[each.value.push_topic]}"
+
+        retry = block(body, "retry_policy")
+        assert seconds(retry["minimum_backoff"]) == 1
+        assert seconds(retry["maximum_backoff"]) == 60
+
+        push = block(body, "push_config")
+        assert "google_cloudfunctions2_function.function[each.key]" in push["push_endpoint"]
+        token = block(push, "oidc_token")
+        assert token["service_account_email"] == "${google_service_account.push_invoker.email}"
+        assert token["audience"] == push["push_endpoint"]
+
+    # Dead-lettering needs the Pub/Sub service agent as subscriber on each source subscription.
+    grant = functions.resource("google_pubsub_subscription_iam_member", "dead_letter_subscriber")
+    assert grant["for_each"] == "${local.pushed_functions}"
+    assert grant["role"] == "roles/pubsub.subscriber"
+    assert grant["member"] == "serviceAccount:${var.pubsub_service_agent}"
+    invoker = functions.resource("google_cloud_run_v2_service_iam_member", "push_invoker")
+    assert invoker["for_each"] == "${local.pushed_functions}"
+    assert invoker["role"] == "roles/run.invoker"
+
+
+# --------------------------------------------------------------------------- functions
+
+
+def test_one_function_per_folder_with_its_entry_point() -> None:
+    functions = module("functions")
+    table = functions_table()
+    assert {name: fn["entry_point"] for name, fn in table.items()} == EXPECTED_ENTRY_POINTS
+    assert functions.variables["runtime"]["default"] == "python311"
+
+    function = functions.resource("google_cloudfunctions2_function", "function")
+    assert function["for_each"] == "${local.functions}"
+    build = block(function, "build_config")
+    assert build["runtime"] == "${var.runtime}"
+    assert build["entry_point"] == "${each.value.entry_point}"
+    storage = block(block(build, "source"), "storage_source")
+    assert storage["bucket"] == "${var.source_bucket}"
+    assert "${each.key}.zip" in storage["object"]
+
+
+def test_every_function_runs_as_its_own_service_account() -> None:
+    functions = module("functions")
+    function = functions.resource("google_cloudfunctions2_function", "function")
+    service = block(function, "service_config")
+    assert service["service_account_email"] == "${google_service_account.function[each.key].email}"
+
+    accounts = functions.resource("google_service_account", "function")
+    assert accounts["for_each"] == function["for_each"], "one account per function"
+    assert accounts["account_id"] == "convonet-fn-${local.service_names[each.key]}"
+
+    account_ids = [f"convonet-fn-{name.replace('_', '-')}" for name in functions_table()]
+    other_ids = [
+        body["account_id"]
+        for config in all_configs()
+        for (kind, name), body in config.resources.items()
+        if kind == "google_service_account"
+        and (config.directory.name, name) != ("functions", "function")
+    ]
+    every_id = account_ids + other_ids
+    assert len(set(every_id)) == len(every_id), f"service accounts shared: {every_id}"
+    for account_id in every_id:
+        assert re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", account_id), account_id
+
+    for config in all_configs():
+        assert "developer.gserviceaccount.com" not in config.text, "default compute SA in use"
+        assert "appspot.gserviceaccount.com" not in config.text, "App Engine default SA in use"
+
+
+def test_pushed_functions_are_internal_and_secrets_come_from_secret_manager() -> None:
+    functions = module("functions")
+    function = functions.resource("google_cloudfunctions2_function", "function")
+    service = block(function, "service_config")
+    assert service["ingress_settings"] == (
+        '${each.value.push_topic != null ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"}'
+    )
+    secrets = dynamic_block(service, "secret_environment_variables")
+    assert secrets["for_each"] == "${toset(each.value.secrets)}"
+    assert block(secrets, "content")["version"] == "latest"
+
+    public = functions.variables["public_http_functions"]["default"]
+    assert not set(public) & {"stt", "agent_turn", "tts", "monitor"}
+
+    referenced = {s for fn in functions_table().values() for s in fn["secrets"]}
+    assert referenced <= set(module("secrets").locals["secrets"])
+
+
+def test_function_environment_points_at_cloud_resources() -> None:
+    functions = module("functions")
+    common = functions.locals["common_environment"]
+    assert common["CONVONET_ENV"] == "${var.runtime_environment}"
+    assert functions.variables["runtime_environment"]["default"] == "production"
+    assert {"GOOGLE_CLOUD_PROJECT", "CONVONET_AUDIO_BUCKET"} <= set(common)
+    database = functions.locals["database_environment"]
+    assert database["CONVONET_DB_HOST"] == "/cloudsql/${var.db_connection_name}"
+    assert {"CONVONET_DB_NAME", "CONVONET_DB_USER"} <= set(database)
+    database_functions = {name for name, fn in functions_table().items() if fn["database"]}
+    for name in database_functions:
+        assert "CONVONET_DB_PASSWORD" in functions_table()[name]["secrets"], name
+    attach = functions.resource("terraform_data", "cloudsql_connection")
+    assert attach["for_each"] == "${local.database_functions}"
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+def test_no_broad_roles_anywhere() -> None:
+    for config in all_configs():
+        where = config.directory.relative_to(TERRAFORM)
+        roles = set()
+        for body in config.resources.values():
+            for text in walk_strings(body):
+                roles.update(re.findall(r"roles/[A-Za-z0-9_.]+", text))
+        assert not roles & FORBIDDEN_ROLES, f"{where} grants {roles & FORBIDDEN_ROLES}"
+        for kind in ("google_project_iam_binding", "google_project_iam_policy"):
+            assert not config.resources_of(kind), f"{where} uses authoritative {kind}"
+
+
+def test_relay_subscription_role_is_a_narrow_custom_role() -> None:
+    relay = module("relay")
+    role = relay.resource("google_project_iam_custom_role", "relay_subscriptions")
+    assert set(role["permissions"]) == {
+        "pubsub.subscriptions.create",
+        "pubsub.subscriptions.delete",
+        "pubsub.subscriptions.consume",
+    }
+    grant = relay.resource("google_project_iam_member", "relay_subscriptions")
+    assert grant["role"] == "${google_project_iam_custom_role.relay_subscriptions.id}"
+    attach = relay.resource("google_pubsub_topic_iam_member", "outbound_attach")
+    assert attach["topic"] == '${var.topic_ids["session-outbound"]}'
+
+
+def test_secret_values_never_pass_through_terraform() -> None:
+    assert set(module("secrets").locals["secrets"]) == EXPECTED_SECRETS
+    for config in all_configs():
+        where = config.directory.relative_to(TERRAFORM)
+        assert not config.resources_of("google_secret_manager_secret_version"), where
+        assert ("google_secret_manager_secret_version", "db_password") not in config.data, where
+        for body in config.resources.values():
+            assert "secret_data" not in body, where
+    user = module("database").resource("google_sql_user", "app")
+    assert "password" not in user, "password would be stored in state; use password_wo"
+    assert user["password_wo"].startswith("${ephemeral.google_secret_manager_secret_version.")
+
+
+# --------------------------------------------------------------------------- storage, relay, state
+
+
+def test_audio_bucket_is_private_and_expires_objects() -> None:
+    storage = module("storage")
+    audio = storage.resource("google_storage_bucket", "audio")
+    assert audio["public_access_prevention"] == "enforced"
+    assert audio["uniform_bucket_level_access"] is True
+    assert block(audio, "versioning")["enabled"] is False
+    rules = audio["lifecycle_rule"]
+    deletes = [rule for rule in rules if block(rule, "action")["type"] == "Delete"]
+    assert deletes, "audio bucket has no lifecycle delete rule"
+    age = block(deletes[0], "condition")["age"]
+    assert int(storage.default(age)) >= 1
+
+    source = storage.resource("google_storage_bucket", "function_source")
+    assert source["public_access_prevention"] == "enforced"
+
+
+def test_relay_keeps_long_sessions_on_one_instance() -> None:
+    relay = module("relay")
+    service = relay.resource("google_cloud_run_v2_service", "relay")
+    template = block(service, "template")
+    assert template["session_affinity"] is True
+    assert seconds(template["timeout"]) >= 3600
+    assert template["service_account"] == "${google_service_account.relay.email}"
+    assert int(relay.default(block(template, "scaling")["min_instance_count"])) >= 1
+    container = block(template, "containers")
+    assert block(container, "ports")["container_port"] == 8080
+    environment = relay.locals["environment"]
+    assert "CONVONET_RELAY_PORT" in environment
+    assert "CONVONET_ENV" in environment
+    public = relay.resource("google_cloud_run_v2_service_iam_member", "public")
+    assert public["member"] == "allUsers" and public["role"] == "roles/run.invoker"
+    assert set(relay.locals["secret_environment"]) == {
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_PIN_PEPPER",
+    }
+
+
+def test_firestore_has_ttl_policies_and_indexes() -> None:
+    database = module("database")
+    firestore = database.resource("google_firestore_database", "default")
+    assert firestore["name"] == "(default)"
+    assert firestore["type"] == "FIRESTORE_NATIVE"
+    ttl = database.resource("google_firestore_field", "ttl")
+    assert ttl["field"] == "expires_at"
+    assert "ttl_config" in ttl
+    assert {"sessions", "turns"} <= set(database.variables["ttl_collections"]["default"])
+    indexes = database.resources_of("google_firestore_index")
+    assert any(index["collection"] == "turns" for index in indexes.values())
+    instance = database.resource("google_sql_database_instance", "postgres")
+    assert instance["database_version"] == "POSTGRES_15"
+    assert block(block(instance, "settings"), "backup_configuration")["enabled"] is True
+
+
+def test_required_apis_are_enabled() -> None:
+    services = module("project_services")
+    assert set(services.locals["services"]) >= REQUIRED_APIS
+    enabled = services.resource("google_project_service", "service")
+    assert enabled["disable_on_destroy"] is False
+
+
+# --------------------------------------------------------------------------- observability
+
+
+def test_log_metrics_dashboard_and_alerts() -> None:
+    observability = module("observability")
+    latency = observability.resource("google_logging_metric", "turn_latency")
+    assert latency["value_extractor"] == "EXTRACT(jsonPayload.turn_latency_ms)"
+    assert 'jsonPayload.event="turn_completed"' in latency["filter"]
+    assert block(latency, "metric_descriptor")["value_type"] == "DISTRIBUTION"
+    errors = observability.resource("google_logging_metric", "errors")
+    assert "severity>=ERROR" in errors["filter"]
+    assert "service" in errors["label_extractors"]
+
+    dead_letter = observability.resource("google_monitoring_alert_policy", "dead_letter_backlog")
+    threshold = block(block(dead_letter, "conditions"), "condition_threshold")
+    assert threshold["filter"] == "${local.dead_letter_backlog}"
+    assert "num_undelivered_messages" in observability.locals["undelivered_metric"]
+    assert "dead_letter_hold_subscriptions" in observability.locals["quoted_hold"]
+    assert threshold["comparison"] == "COMPARISON_GT" and threshold["threshold_value"] == 0
+    observability.resource("google_monitoring_alert_policy", "error_rate")
+
+    # The dashboard template is valid JSON once its filters (JSON strings) are filled in.
+    template = (MODULES / "observability" / "dashboard.json.tftpl").read_text()
+    placeholders = set(re.findall(r"\$\{(\w+)\}", template))
+    dashboard_tf = (MODULES / "observability" / "dashboard.tf").read_text()
+    for name in placeholders:
+        assert re.search(rf"\b{name}\s*=", dashboard_tf), f"{name} is not passed to templatefile"
+    rendered = re.sub(r"\$\{(\w+)\}", lambda m: json.dumps(f"filter {m.group(1)}"), template)
+    dashboard = json.loads(rendered)
+    assert len(dashboard["mosaicLayout"]["tiles"]) >= 6
+
+
+# --------------------------------------------------------------------------- environments
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environment_uses_a_gcs_backend_and_pins_versions(name: str) -> None:
+    config = environment(name)
+    backends = [b for t in config.terraform for b in t.get("backend", [])]
+    assert backends == [{"gcs": {}}], "expected a partial gcs backend configuration"
+    required_version = next(
+        t["required_version"] for t in config.terraform if "required_version" in t
+    )
+    assert re.search(r">=\s*1\.1[1-9]", required_version), required_version
+    providers = next(
+        t["required_providers"][0] for t in config.terraform if "required_providers" in t
+    )
+    for provider in ("google", "google-beta"):
+        assert providers[provider]["source"] == f"hashicorp/{provider}"
+        assert providers[provider]["version"], provider
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environment_calls_every_module_with_its_inputs(name: str) -> None:
+    config = environment(name)
+    sources = {}
+    for call_name, call in config.modules.items():
+        match = re.fullmatch(r"\.\./\.\./modules/(\w+)", call["source"])
+        assert match, f"{call_name}: unexpected source {call['source']}"
+        sources[call_name] = match.group(1)
+    assert set(sources.values()) == EXPECTED_MODULES
+
+    meta = {"source", "depends_on", "providers", "count", "for_each", "version"}
+    for call_name, module_name in sources.items():
+        target = module(module_name)
+        arguments = {a for a in config.modules[call_name] if not a.startswith("__")} - meta
+        required = {v for v, body in target.variables.items() if "default" not in body}
+        assert required <= arguments, f"{name}/{call_name} misses {required - arguments}"
+        unknown = arguments - set(target.variables)
+        assert not unknown, f"{name}/{call_name} passes undeclared inputs {unknown}"
+
+    for call_name, output in re.findall(r"\bmodule\.(\w+)\.(\w+)", config.text):
+        assert output in module(sources[call_name]).outputs, f"module.{call_name}.{output}"
+
+    expected_outputs = {"relay_url", "function_urls", "hosting_url", "audio_bucket", "topic_names"}
+    assert expected_outputs <= set(config.outputs)
