@@ -22,9 +22,15 @@ def main() -> int:
     stack = start_stack(env)
     try:
         report = {
-            "machine": {"cpus": _cpus(), "python": platform.python_version(), "platform": platform.platform()},
+            "machine": {
+                "cpus": _cpus(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "typed_turn": typed_turn.run(stack, turns=int(sys.argv[1]) if len(sys.argv) > 1 else 60),
+            "typed_turn": typed_turn.run(
+                stack, turns=int(sys.argv[1]) if len(sys.argv) > 1 else 60
+            ),
         }
     finally:
         stop_stack(stack)

@@ -38,7 +38,9 @@ def peak_rss_by_process(marker: str) -> dict[str, float]:
             status = (proc / "status").read_text()
         except OSError:
             continue
-        hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0")
+        hwm = next(
+            (line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0"
+        )
         name = _label(cmd)
         peaks[name] = max(peaks.get(name, 0.0), round(int(hwm) / 1024, 1))
     return dict(sorted(peaks.items()))

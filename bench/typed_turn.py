@@ -45,15 +45,19 @@ async def _drive(stack: RunningStack, turns: int) -> tuple[str, list[dict[str, A
 def run(stack: RunningStack, turns: int = 60) -> dict[str, Any]:
     os.environ.update(
         services.emulator_env(
-            int(stack.env["CONVONET_PUBSUB_PORT"]), int(stack.env["CONVONET_FIRESTORE_PORT"]),
-            int(stack.env["CONVONET_STORAGE_PORT"]), "demo-convonet",
+            int(stack.env["CONVONET_PUBSUB_PORT"]),
+            int(stack.env["CONVONET_FIRESTORE_PORT"]),
+            int(stack.env["CONVONET_STORAGE_PORT"]),
+            "demo-convonet",
         )
     )
     session_id, samples = asyncio.run(_drive(stack, turns))
     db = firestore.Client(project="demo-convonet")
     turns_ref = db.collection("sessions").document(session_id).collection("turns")
     time.sleep(1.0)  # the last turn's bookkeeping is written after agent_final is published
-    parts: dict[str, list[float]] = {k: [] for k in ("total", "relay", "pubsub_in", "agent", "pubsub_out")}
+    parts: dict[str, list[float]] = {
+        k: [] for k in ("total", "relay", "pubsub_in", "agent", "pubsub_out")
+    }
     for sample in samples:
         t = turns_ref.document(sample["turn_id"]).get().to_dict()["timings"]
         ms = lambda a, b: (b - a) * 1000  # noqa: E731
@@ -79,8 +83,10 @@ def print_report(r: dict[str, Any]) -> None:
     for name, s in r["latency_ms"].items():
         print(f"  {name:<12}{s['median']:>9}{s['p95']:>9}{s['min']:>9}{s['max']:>9}")
     h = r["pubsub_hops_ms"]
-    print(f"  Pub/Sub hops: median {h['median']} ms, p95 {h['p95']} ms; "
-          f"median share of the turn {r['pubsub_share_of_total']['median'] * 100:.0f}%")
+    print(
+        f"  Pub/Sub hops: median {h['median']} ms, p95 {h['p95']} ms; "
+        f"median share of the turn {r['pubsub_share_of_total']['median'] * 100:.0f}%"
+    )
     print("Peak memory per process (MiB):")
     for name, mib in r["peak_rss_mib"].items():
         print(f"  {name:<20}{mib:>8}")

@@ -17,14 +17,18 @@ _SKIP = {"__pycache__", ".mypy_cache", ".ruff_cache"}
 
 def _files(base: Path) -> list[Path]:
     return sorted(
-        p for p in base.rglob("*") if p.is_file() and not _SKIP.intersection(p.parts) and p.suffix != ".pyc"
+        p
+        for p in base.rglob("*")
+        if p.is_file() and not _SKIP.intersection(p.parts) and p.suffix != ".pyc"
     )
 
 
 def _add_tree(archive: zipfile.ZipFile, base: Path, prefix: str) -> None:
     for path in _files(base):
         # Fixed timestamps: the same source gives the same archive bytes.
-        info = zipfile.ZipInfo(f"{prefix}{path.relative_to(base).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
+        info = zipfile.ZipInfo(
+            f"{prefix}{path.relative_to(base).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0)
+        )
         info.external_attr = 0o644 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
         archive.writestr(info, path.read_bytes())
@@ -55,7 +59,8 @@ def build(dist: Path = DIST) -> list[Path]:
 
 def main() -> int:
     for path in build(Path(sys.argv[1]) if len(sys.argv) > 1 else DIST):
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size // 1024} KiB")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"{shown}  {path.stat().st_size // 1024} KiB")
     return 0
 
 

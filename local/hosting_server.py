@@ -41,17 +41,26 @@ def _glob_to_regex(pattern: str) -> re.Pattern[str]:
 
 
 class HostingApp:
-    def __init__(self, config_path: Path, runtime_config: dict[str, Any], functions: dict[str, WsgiApp] | None = None):
+    def __init__(
+        self,
+        config_path: Path,
+        runtime_config: dict[str, Any],
+        functions: dict[str, WsgiApp] | None = None,
+    ):
         config = json.loads(config_path.read_text())["hosting"]
         self.public = (config_path.parent / config.get("public", "public")).resolve()
         self.clean_urls = bool(config.get("cleanUrls", False))
         self.rewrites = [(_glob_to_regex(r["source"]), r) for r in config.get("rewrites", [])]
-        self.headers = [(_glob_to_regex(h["source"]), h["headers"]) for h in config.get("headers", [])]
+        self.headers = [
+            (_glob_to_regex(h["source"]), h["headers"]) for h in config.get("headers", [])
+        ]
         self.ignore = config.get("ignore", [])
         self.runtime_config = runtime_config
         self.functions = functions or {}
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         response = self.route(request, environ, start_response)
         if isinstance(response, Response):
@@ -75,7 +84,9 @@ class HostingApp:
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return Response(file.read_bytes(), mimetype=mime)
 
-    def route(self, request: Request, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def route(
+        self, request: Request, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
         path = request.path
         if path == "/runtime-config.json":
             return Response(json.dumps(self.runtime_config), mimetype="application/json")
@@ -83,7 +94,11 @@ class HostingApp:
             return Response("ok\n", mimetype="text/plain")
         if self.clean_urls and path.endswith(".html") and self._file(path):
             return Response(status=301, headers={"Location": path[: -len(".html")] or "/"})
-        for candidate in (path, path.rstrip("/") + "/index.html", path + ".html" if self.clean_urls else None):
+        for candidate in (
+            path,
+            path.rstrip("/") + "/index.html",
+            path + ".html" if self.clean_urls else None,
+        ):
             if candidate and (file := self._file(candidate)):
                 return self._serve(file)
         for pattern, rule in self.rewrites:
@@ -92,7 +107,11 @@ class HostingApp:
             if "destination" in rule and (file := self._file(rule["destination"])):
                 return self._serve(file)
             if "function" in rule:
-                name = rule["function"] if isinstance(rule["function"], str) else rule["function"]["functionId"]
+                name = (
+                    rule["function"]
+                    if isinstance(rule["function"], str)
+                    else rule["function"]["functionId"]
+                )
                 app = self.functions.get(name)
                 if app is None:
                     return Response(f"function {name} is not running\n", status=502)

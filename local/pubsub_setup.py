@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from google.api_core import exceptions as gexc
 from google.cloud import pubsub_v1
-from google.pubsub_v1.types import DeadLetterPolicy, RetryPolicy, Subscription
 from google.protobuf.duration_pb2 import Duration
+from google.pubsub_v1.types import DeadLetterPolicy, RetryPolicy, Subscription
 
 from shared.topics import (
     FUNCTION_SUBSCRIPTIONS,
@@ -30,7 +30,9 @@ def create_all(project_id: str) -> None:
             _subscribe(
                 subscriber,
                 Subscription(
-                    name=subscriber.subscription_path(project_id, dead_letter_hold_subscription(topic)),
+                    name=subscriber.subscription_path(
+                        project_id, dead_letter_hold_subscription(topic)
+                    ),
                     topic=publisher.topic_path(project_id, dead_letter_topic(topic)),
                     message_retention_duration=Duration(seconds=7 * 24 * 3600),
                 ),
@@ -44,7 +46,9 @@ def create_all(project_id: str) -> None:
                     ack_deadline_seconds=60,
                     enable_message_ordering=sub.ordered,
                     dead_letter_policy=DeadLetterPolicy(
-                        dead_letter_topic=publisher.topic_path(project_id, dead_letter_topic(sub.topic)),
+                        dead_letter_topic=publisher.topic_path(
+                            project_id, dead_letter_topic(sub.topic)
+                        ),
                         max_delivery_attempts=MAX_DELIVERY_ATTEMPTS,
                     ),
                     retry_policy=RetryPolicy(

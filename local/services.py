@@ -72,17 +72,27 @@ def wait_for_port(service: Service, timeout: float = 60.0) -> None:
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
             raise StackError(
-                f"{service.name} exited with code {service.process.returncode}; see {service.log_path}"
+                f"{service.name} exited with code {service.process.returncode};"
+                f" see {service.log_path}"
             )
         try:
             with socket.create_connection(("127.0.0.1", service.port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise StackError(f"{service.name} did not open port {service.port} in {timeout:.0f}s; see {service.log_path}")
+    raise StackError(
+        f"{service.name} did not open port {service.port} in {timeout:.0f}s; see {service.log_path}"
+    )
 
 
-def spawn(name: str, argv: list[str], port: int, log_dir: Path, env: dict[str, str] | None = None, **kw: object) -> Service:
+def spawn(
+    name: str,
+    argv: list[str],
+    port: int,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    **kw: object,
+) -> Service:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     out = open(log_path, "ab")  # noqa: SIM115 - the child owns the file for its lifetime
@@ -100,13 +110,20 @@ def spawn(name: str, argv: list[str], port: int, log_dir: Path, env: dict[str, s
 
 
 def sdk_root() -> Path:
-    for candidate in (os.environ.get("CLOUDSDK_ROOT"), "/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk"):
+    for candidate in (
+        os.environ.get("CLOUDSDK_ROOT"),
+        "/usr/lib/google-cloud-sdk",
+        "/usr/share/google-cloud-sdk",
+    ):
         if candidate and (Path(candidate) / "platform").is_dir():
             return Path(candidate)
     gcloud = shutil.which("gcloud")
     if gcloud:
         out = subprocess.run(
-            [gcloud, "info", "--format=value(installation.sdk_root)"], capture_output=True, text=True, check=False
+            [gcloud, "info", "--format=value(installation.sdk_root)"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.stdout.strip():
             return Path(out.stdout.strip())
@@ -117,7 +134,9 @@ def start_pubsub(port: int, log_dir: Path) -> Service:
     script = sdk_root() / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
     if not script.exists():
         raise StackError(f"Pub/Sub emulator missing at {script} (run `make setup`)")
-    svc = spawn("pubsub-emulator", [str(script), "--host=127.0.0.1", f"--port={port}"], port, log_dir)
+    svc = spawn(
+        "pubsub-emulator", [str(script), "--host=127.0.0.1", f"--port={port}"], port, log_dir
+    )
     wait_for_port(svc)
     return svc
 
@@ -127,7 +146,10 @@ def start_firestore(port: int, log_dir: Path) -> Service:
     if not script.exists():
         raise StackError(f"Firestore emulator missing at {script} (run `make setup`)")
     svc = spawn(
-        "firestore-emulator", [str(script), "start", "--host=127.0.0.1", f"--port={port}"], port, log_dir
+        "firestore-emulator",
+        [str(script), "start", "--host=127.0.0.1", f"--port={port}"],
+        port,
+        log_dir,
     )
     wait_for_port(svc)
     return svc
@@ -137,7 +159,17 @@ def start_storage(port: int, log_dir: Path) -> Service:
     exe = Path(sys.executable).with_name("gcp-storage-emulator")
     svc = spawn(
         "storage-emulator",
-        [str(exe), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "--default-bucket", "convonet-audio"],
+        [
+            str(exe),
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--in-memory",
+            "--default-bucket",
+            "convonet-audio",
+        ],
         port,
         log_dir,
     )
@@ -155,7 +187,9 @@ def _pg_bin(name: str) -> str:
     raise StackError(f"PostgreSQL's {name} is not installed (run `make setup`)")
 
 
-def start_postgres(port: int, state_dir: Path, log_dir: Path, db_name: str = "convonet", db_user: str = "convonet") -> Service:
+def start_postgres(
+    port: int, state_dir: Path, log_dir: Path, db_name: str = "convonet", db_user: str = "convonet"
+) -> Service:
     """A throwaway cluster in state_dir, trusting loopback, removed when stopped."""
     data = state_dir / f"pg-{port}"
     shutil.rmtree(data, ignore_errors=True)
@@ -164,9 +198,21 @@ def start_postgres(port: int, state_dir: Path, log_dir: Path, db_name: str = "co
     if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
         as_postgres = ["runuser", "-u", "postgres", "--"]
         shutil.chown(data, "postgres", "postgres")
-        os.chmod(state_dir, 0o755)
+        os.chmod(state_dir, 0o755)  # noqa: S103 - postgres must traverse it; holds no secrets
     init = subprocess.run(
-        [*as_postgres, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+        [
+            *as_postgres,
+            _pg_bin("initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -176,9 +222,24 @@ def start_postgres(port: int, state_dir: Path, log_dir: Path, db_name: str = "co
     svc = spawn(
         "postgres",
         [
-            *as_postgres, _pg_bin("postgres"), "-D", str(data), "-k", str(data), "-p", str(port),
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "max_connections=200",
+            *as_postgres,
+            _pg_bin("postgres"),
+            "-D",
+            str(data),
+            "-k",
+            str(data),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
         ],
         port,
         log_dir,
@@ -199,14 +260,18 @@ def _connect_when_ready(port: int, timeout: float = 30.0) -> pg8000.native.Conne
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return pg8000.native.Connection("postgres", host="127.0.0.1", port=port, database="postgres")
+            return pg8000.native.Connection(
+                "postgres", host="127.0.0.1", port=port, database="postgres"
+            )
         except Exception:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
 
 
-def emulator_env(pubsub_port: int, firestore_port: int, storage_port: int, project: str) -> dict[str, str]:
+def emulator_env(
+    pubsub_port: int, firestore_port: int, storage_port: int, project: str
+) -> dict[str, str]:
     return {
         "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{pubsub_port}",
         "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{firestore_port}",

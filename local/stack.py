@@ -127,7 +127,7 @@ class Stack:
         def run(fn: object) -> None:
             try:
                 self.started.append(fn())  # type: ignore[operator]
-            except BaseException as exc:  # noqa: BLE001 - reported after the join
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=(fn,)) for fn in starters.values()]
@@ -143,11 +143,21 @@ class Stack:
         py = sys.executable
         for sub in FUNCTION_SUBSCRIPTIONS:
             self.started.append(
-                services.spawn(f"fn-{sub.function}", [py, "-m", "local.function_worker", sub.function], 0, self.log_dir, self.env())
+                services.spawn(
+                    f"fn-{sub.function}",
+                    [py, "-m", "local.function_worker", sub.function],
+                    0,
+                    self.log_dir,
+                    self.env(),
+                )
             )
-        relay = services.spawn("relay", [py, "-m", "websocket_relay.main"], p.relay, self.log_dir, self.env())
+        relay = services.spawn(
+            "relay", [py, "-m", "websocket_relay.main"], p.relay, self.log_dir, self.env()
+        )
         self.started.append(relay)
-        hosting = services.spawn("hosting", [py, "-m", "local.hosting_server"], p.http, self.log_dir, self.env())
+        hosting = services.spawn(
+            "hosting", [py, "-m", "local.hosting_server"], p.http, self.log_dir, self.env()
+        )
         self.started.append(hosting)
         services.wait_for_port(relay)
         services.wait_for_port(hosting)
@@ -190,7 +200,9 @@ class Stack:
                 if svc.process.poll() is not None:
                     raise StackError(f"{svc.name} exited; see {svc.log_path}")
                 if time.monotonic() > deadline:
-                    raise StackError(f"{svc.name} did not start in {timeout:.0f}s; see {svc.log_path}")
+                    raise StackError(
+                        f"{svc.name} did not start in {timeout:.0f}s; see {svc.log_path}"
+                    )
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -203,7 +215,10 @@ class Stack:
         while not stop.wait(0.5):
             for svc in self.started:
                 if svc.process.poll() is not None:
-                    print(f"{svc.name} exited with code {svc.process.returncode}; see {svc.log_path}", file=sys.stderr)
+                    print(
+                        f"{svc.name} exited with code {svc.process.returncode}; see {svc.log_path}",
+                        file=sys.stderr,
+                    )
                     stop.set()
                     return
 
@@ -214,8 +229,10 @@ class Stack:
                 READY_LINE + f" (started in {self.startup_seconds:.1f}s)",
                 f"  Pages and APIs   http://127.0.0.1:{p.http}/",
                 f"  Relay            ws://127.0.0.1:{p.relay}/webrtc/ws   (health: http://127.0.0.1:{p.relay}/healthz)",
-                f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}    Firestore emulator 127.0.0.1:{p.firestore}",
-                f"  Cloud Storage    http://127.0.0.1:{p.storage}    PostgreSQL 127.0.0.1:{p.postgres} (db convonet)",
+                f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}",
+                f"  Firestore        127.0.0.1:{p.firestore}",
+                f"  Cloud Storage    http://127.0.0.1:{p.storage}",
+                f"  PostgreSQL       127.0.0.1:{p.postgres} (database convonet)",
                 f"  Demo sign-in PIN {self.demo_pin}   (local mode only)",
                 f"  Logs             {self.log_dir}",
                 "Press Ctrl-C to stop.",
@@ -232,7 +249,9 @@ def main() -> int:
     stack: Stack | None = None
     try:
         ports = Ports.from_env()
-        stack = Stack(ports, state_dir, os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-convonet"), pin)
+        stack = Stack(
+            ports, state_dir, os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-convonet"), pin
+        )
         stack.acquire_lock()
         ports.check_free()
         print("Starting Convonet's local stack…", flush=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 from google.cloud.pubsub_v1.types import BatchSettings, PublisherOptions
 from pydantic import ValidationError
 
@@ -104,7 +104,7 @@ class Bus:
         )
 
     def topic_path(self, topic: str) -> str:
-        return self.publisher.topic_path(self.project_id, topic)
+        return str(self.publisher.topic_path(self.project_id, topic))
 
     def publish(
         self,
@@ -166,4 +166,6 @@ class Bus:
             "message dead-lettered",
             extra={"topic": topic, "message_id": inbound.message_id, "reason": reason[:300]},
         )
-        return self.publish_raw(dead_letter_topic(topic), inbound.data[:MAX_MESSAGE_BYTES], attributes)
+        return self.publish_raw(
+            dead_letter_topic(topic), inbound.data[:MAX_MESSAGE_BYTES], attributes
+        )

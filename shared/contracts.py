@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from shared.ws_protocol import OutboundClientEvent
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 

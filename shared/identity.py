@@ -19,7 +19,9 @@ class PinAlreadyInUse(ValueError):
     pass
 
 
-def create_user(db: Database, display_name: str, pin: str, pepper: bytes, email: str | None = None) -> User:
+def create_user(
+    db: Database, display_name: str, pin: str, pepper: bytes, email: str | None = None
+) -> User:
     lookup = pins.pin_lookup(pin, pepper)
     user_id = str(uuid.uuid4())
     with db.transaction() as tx:
@@ -75,7 +77,5 @@ def record_failure(db: Database, source: str) -> None:
 
 
 def get_user(db: Database, user_id: str) -> User | None:
-    row = db.fetch_one(
-        "SELECT id, display_name FROM identity.users WHERE id = :id", id=user_id
-    )
+    row = db.fetch_one("SELECT id, display_name FROM identity.users WHERE id = :id", id=user_id)
     return User(str(row["id"]), row["display_name"]) if row else None

@@ -33,9 +33,7 @@ def pin_lookup(pin: str, pepper: bytes) -> bytes:
 def hash_pin(pin: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN, maxmem=_MAXMEM)
-    return "$".join(
-        ["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)]
-    )
+    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)])
 
 
 def verify_pin(pin: str, encoded: str) -> bool:
@@ -45,7 +43,12 @@ def verify_pin(pin: str, encoded: str) -> bool:
             return False
         salt, expected = _unb64(salt_b64), _unb64(digest_b64)
         actual = hashlib.scrypt(
-            pin.encode(), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected),
+            pin.encode(),
+            salt=salt,
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
             maxmem=_MAXMEM,
         )
     except (ValueError, TypeError):

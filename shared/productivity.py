@@ -30,7 +30,9 @@ def _todo(row: dict[str, Any]) -> Todo:
     return Todo(str(row["id"]), row["title"], row["due_date"], row["completed_at"] is not None)
 
 
-def add_todo(db: Database, user_id: str, title: str, due_date: date | None, request_key: str) -> tuple[Todo, bool]:
+def add_todo(
+    db: Database, user_id: str, title: str, due_date: date | None, request_key: str
+) -> tuple[Todo, bool]:
     """Insert the todo unless this request key already did; return it and whether it is new."""
     row = db.fetch_one(
         "INSERT INTO productivity.todos (id, user_id, title, due_date, request_key)"
@@ -55,7 +57,9 @@ def add_todo(db: Database, user_id: str, title: str, due_date: date | None, requ
     return _todo(existing), False
 
 
-def list_todos(db: Database, user_id: str, include_completed: bool = False, limit: int = 50) -> list[Todo]:
+def list_todos(
+    db: Database, user_id: str, include_completed: bool = False, limit: int = 50
+) -> list[Todo]:
     rows = db.fetch_all(
         "SELECT id, title, due_date, completed_at FROM productivity.todos"
         " WHERE user_id = :user_id AND (:all OR completed_at IS NULL)"

@@ -85,7 +85,15 @@ class SessionStore:
         self._session(session_id).update({**fields, "updated_at": time.time()})
 
     # ---- turns ------------------------------------------------------------------------------
-    def start_turn(self, session_id: str, turn_id: str, *, source: str, received_at: float, text: str | None = None) -> None:
+    def start_turn(
+        self,
+        session_id: str,
+        turn_id: str,
+        *,
+        source: str,
+        received_at: float,
+        text: str | None = None,
+    ) -> None:
         self._turn(session_id, turn_id).set(
             {
                 "source": source,
@@ -103,7 +111,9 @@ class SessionStore:
         snap = self._turn(session_id, turn_id).get()
         return snap.to_dict() if snap.exists else None
 
-    def record_stage(self, session_id: str, turn_id: str, stage: str, started_at: float, ended_at: float) -> None:
+    def record_stage(
+        self, session_id: str, turn_id: str, stage: str, started_at: float, ended_at: float
+    ) -> None:
         if not _STAGE.match(stage):
             raise ValueError(f"bad stage name {stage!r}")
         self._turn(session_id, turn_id).set(

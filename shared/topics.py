@@ -36,7 +36,9 @@ FUNCTION_SUBSCRIPTIONS = (
     FunctionSubscription(
         "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
     ),
-    FunctionSubscription("monitor-monitor-events", MONITOR_EVENTS, "monitor", "handle_monitor_event"),
+    FunctionSubscription(
+        "monitor-monitor-events", MONITOR_EVENTS, "monitor", "handle_monitor_event"
+    ),
 )
 
 

@@ -75,7 +75,9 @@ class ClientConnection:
                     raise
                 except Exception:
                     log.exception("frame handling failed")
-                    await self.send(Error(code="internal_error", message="internal error; try again"))
+                    await self.send(
+                        Error(code="internal_error", message="internal error; try again")
+                    )
         except ConnectionClosed:
             pass
         finally:
@@ -90,7 +92,9 @@ class ClientConnection:
             return
         if self.session is None:
             await self.send(
-                Error(code="not_authenticated", message=f"send 'authenticate' before '{frame.type}'")
+                Error(
+                    code="not_authenticated", message=f"send 'authenticate' before '{frame.type}'"
+                )
             )
             return
         with log_context(session_id=self.session.id):
@@ -112,7 +116,9 @@ class ClientConnection:
     # ---- handlers -----------------------------------------------------------------------------
     async def on_authenticate(self, frame: Authenticate) -> None:
         if self.session is not None:
-            await self.send(Error(code="already_authenticated", message="this connection is signed in"))
+            await self.send(
+                Error(code="already_authenticated", message="this connection is signed in")
+            )
             return
         result = await self.svc.auth.authenticate(frame.pin, self.source, self.auth_failures)
         if result.user is None:
@@ -134,7 +140,9 @@ class ClientConnection:
         self.svc.router.register(session.id, self)
         with log_context(session_id=session.id):
             log.info("signed in", extra={"user_id": session.user_id})
-        await self.send(AuthOk(session_id=session.id, user_id=session.user_id, user_name=session.user_name))
+        await self.send(
+            AuthOk(session_id=session.id, user_id=session.user_id, user_name=session.user_name)
+        )
 
     async def on_text(self, frame: Text) -> None:
         assert self.session is not None
@@ -196,7 +204,9 @@ class ClientConnection:
     async def on_voice_providers(self, frame: VoiceProviders) -> None:
         assert self.session is not None
         changes = {
-            k: v for k, v in (("stt_provider", frame.stt_provider), ("tts_provider", frame.tts_provider)) if v
+            k: v
+            for k, v in (("stt_provider", frame.stt_provider), ("tts_provider", frame.tts_provider))
+            if v
         }
         if changes:
             await asyncio.to_thread(self.svc.store.update_session, self.session.id, **changes)

@@ -29,12 +29,15 @@ def parse_frame(raw: str | bytes, max_bytes: int) -> ClientFrame:
     if len(raw) > max_bytes:
         raise _fail(
             "frame_too_large",
-            f"frame of {len(raw)} characters exceeds the limit of {max_bytes}; send audio in chunks",
+            f"frame of {len(raw)} characters exceeds the limit of {max_bytes};"
+            " send audio in chunks",
         )
     try:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise _fail("invalid_json", f"frame is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+        raise _fail(
+            "invalid_json", f"frame is not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from exc
     if not isinstance(payload, dict):
         raise _fail("invalid_message", "frame must be a JSON object with a 'type' field")
     kind = payload.get("type")

@@ -31,9 +31,13 @@ def build_services(settings: RelaySettings) -> RelayServices:
     return RelayServices(
         settings=settings,
         bus=Bus(settings.project_id),
-        store=SessionStore(firestore.Client(project=settings.project_id), settings.collection_prefix),
+        store=SessionStore(
+            firestore.Client(project=settings.project_id), settings.collection_prefix
+        ),
         auth=PinAuthenticator(db, settings),
-        router=OutboundRouter(settings.project_id, settings.relay_id, settings.outbound_subscription_ttl_days),
+        router=OutboundRouter(
+            settings.project_id, settings.relay_id, settings.outbound_subscription_ttl_days
+        ),
     )
 
 
@@ -79,7 +83,10 @@ async def run_server(settings: RelaySettings, stop: asyncio.Event | None = None)
     ) as server:
         log.info(
             "relay listening",
-            extra={"url": f"ws://{settings.relay_host}:{settings.relay_port}{WS_PATH}", "relay_id": settings.relay_id},
+            extra={
+                "url": f"ws://{settings.relay_host}:{settings.relay_port}{WS_PATH}",
+                "relay_id": settings.relay_id,
+            },
         )
         await stop.wait()
         server.close()

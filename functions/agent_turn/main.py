@@ -14,7 +14,9 @@ settings = agent_settings()
 log.configure("agent_turn", settings.project_id, settings.log_level)
 # Built once per instance: the graph, the tools and the clients are reused by every turn.
 handler = AgentTurnHandler(
-    runtime.bus(), runtime.session_store(), runtime.database(),
+    runtime.bus(),
+    runtime.session_store(),
+    runtime.database(),
     memory_max_messages=settings.memory_max_messages,
 )
 

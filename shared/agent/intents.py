@@ -36,7 +36,7 @@ _COMPLETE_PATTERNS = [
         rf"(?P<title>.+?)(?:\s+{_TODO})?(?:\s+(?:as\s+)?(?:done|complete|completed|finished))?$",
         re.I,
     ),
-    re.compile(rf"\bi(?:'ve| have)?\s+(?:finished|done|completed)\s+(?P<title>.+)$", re.I),
+    re.compile(r"\bi(?:'ve| have)?\s+(?:finished|done|completed)\s+(?P<title>.+)$", re.I),
 ]
 _DUE = re.compile(
     r"\s+(?:on|by|for|this|next|due)?\s*(?P<when>today|tonight|tomorrow|"

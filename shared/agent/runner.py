@@ -37,7 +37,13 @@ class ToolRecorder(BaseCallbackHandler):
         self._open: dict[UUID, tuple[str, dict[str, Any], float]] = {}
 
     def on_tool_start(
-        self, serialized: dict[str, Any], input_str: str, *, run_id: UUID, inputs: dict[str, Any] | None = None, **kwargs: Any
+        self,
+        serialized: dict[str, Any],
+        input_str: str,
+        *,
+        run_id: UUID,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         name = (serialized or {}).get("name") or kwargs.get("name") or "tool"
         args = {k: v for k, v in (inputs or {}).items() if k != "config"}
@@ -98,7 +104,9 @@ def history_to_store(messages: list[BaseMessage]) -> list[dict[str, Any]]:
     return list(messages_to_dict(messages))
 
 
-def run_turn(graph: Any, history: list[BaseMessage], text: str, context: TurnContext) -> AgentOutcome:
+def run_turn(
+    graph: Any, history: list[BaseMessage], text: str, context: TurnContext
+) -> AgentOutcome:
     recorder = ToolRecorder()
     state = graph.invoke(
         {"messages": [*history, HumanMessage(content=text)]},

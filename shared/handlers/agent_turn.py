@@ -103,7 +103,9 @@ class AgentTurnHandler:
         )
         timings = [
             StageTiming(stage="agent", started_at=started, ended_at=agent_done),
-            StageTiming(stage="agent_first_sentence", started_at=started, ended_at=first_sentence_at),
+            StageTiming(
+                stage="agent_first_sentence", started_at=started, ended_at=first_sentence_at
+            ),
             StageTiming(stage="outbound_publish", started_at=outbound_started, ended_at=finished),
         ]
         self.store.update_turn(
@@ -114,10 +116,16 @@ class AgentTurnHandler:
             status="answered",
             agent_done=True,
             tool_calls=[c.model_dump() for c in outcome.tool_calls],
-            timings={t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings},
+            timings={
+                t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
+            },
         )
         self._publish_monitor(
-            message, "turn_completed", timings, tool_calls=outcome.tool_calls, text_out=outcome.reply
+            message,
+            "turn_completed",
+            timings,
+            tool_calls=outcome.tool_calls,
+            text_out=outcome.reply,
         )
         log.info(
             "turn completed",
@@ -129,7 +137,9 @@ class AgentTurnHandler:
             },
         )
 
-    def _publish_sentences(self, session: Session, message: VoiceTranscript, outcome: AgentOutcome) -> float:
+    def _publish_sentences(
+        self, session: Session, message: VoiceTranscript, outcome: AgentOutcome
+    ) -> float:
         first_at = time.time()
         sentences = outcome.sentences or [outcome.reply]
         for index, sentence in enumerate(sentences):
@@ -151,7 +161,9 @@ class AgentTurnHandler:
                 first_at = time.time()
         return first_at
 
-    def _publish_outbound(self, session: Session, message: VoiceTranscript, event: Any, key: str) -> None:
+    def _publish_outbound(
+        self, session: Session, message: VoiceTranscript, event: Any, key: str
+    ) -> None:
         self.bus.publish(
             topics.SESSION_OUTBOUND,
             SessionOutbound(
@@ -164,7 +176,9 @@ class AgentTurnHandler:
             relay_id=session.relay_id,
         )
 
-    def _publish_monitor(self, message: VoiceTranscript, kind: Any, timings: list[StageTiming], **extra: Any) -> None:
+    def _publish_monitor(
+        self, message: VoiceTranscript, kind: Any, timings: list[StageTiming], **extra: Any
+    ) -> None:
         self.bus.publish(
             topics.MONITOR_EVENTS,
             MonitorEvent(
@@ -181,7 +195,9 @@ class AgentTurnHandler:
             ordered=False,
         )
 
-    def _fail(self, session: Session, message: VoiceTranscript, started: float, exc: Exception) -> None:
+    def _fail(
+        self, session: Session, message: VoiceTranscript, started: float, exc: Exception
+    ) -> None:
         self._publish_outbound(
             session,
             message,

@@ -1,7 +1,7 @@
 """``monitor-events`` -> Firestore collections the operator dashboards read.
 
-  monitor_events/{message_id}   every event as published (idempotent: keyed by message id)
-  monitor_turns/{turn_id}       one summary per turn, merged from every stage's events
+monitor_events/{message_id}   every event as published (idempotent: keyed by message id)
+monitor_turns/{turn_id}       one summary per turn, merged from every stage's events
 """
 
 from __future__ import annotations

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.e2e
 
 def _run_stack_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "local.stack"], cwd=ROOT, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

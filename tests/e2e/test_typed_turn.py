@@ -1,4 +1,4 @@
-"""A typed turn through the whole local stack: relay -> Pub/Sub -> agent_turn -> Pub/Sub -> relay."""
+"""A typed turn through the whole local stack: relay, Pub/Sub, agent_turn, Pub/Sub, relay."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _todos(stack: RunningStack, user_id: str) -> list[str]:
-    conn = pg8000.native.Connection("convonet", host="127.0.0.1", port=stack.pg_port, database="convonet")
+    conn = pg8000.native.Connection(
+        "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
+    )
     try:
         rows = conn.run(
             "SELECT title FROM productivity.todos WHERE user_id = :u ORDER BY created_at", u=user_id
@@ -82,7 +84,7 @@ def test_the_turn_travels_through_pubsub_and_firestore(stack: RunningStack) -> N
     turn_id = frames[-1]["turn_id"]
     inbound_attrs = _pull_turn(*transcripts, turn_id)
     outbound_attrs = _pull_turn(*outbound, turn_id)
-    # One trace across relay and agent_turn; the answer is addressed to the relay holding the session.
+    # One trace across relay and agent_turn; the answer goes to the relay holding the session.
     trace_in = TraceContext.parse(inbound_attrs["traceparent"])
     trace_out = TraceContext.parse(outbound_attrs["traceparent"])
     assert trace_in and trace_out and trace_in.trace_id == trace_out.trace_id
@@ -90,8 +92,17 @@ def test_the_turn_travels_through_pubsub_and_firestore(stack: RunningStack) -> N
 
     db = firestore.Client(project="demo-convonet")
     session = db.collection("sessions").document(auth["session_id"]).get().to_dict()
-    assert session["user_id"] == auth["user_id"] and session["relay_id"] == outbound_attrs["relay_id"]
-    turn = db.collection("sessions").document(auth["session_id"]).collection("turns").document(turn_id).get().to_dict()
+    assert (
+        session["user_id"] == auth["user_id"] and session["relay_id"] == outbound_attrs["relay_id"]
+    )
+    turn = (
+        db.collection("sessions")
+        .document(auth["session_id"])
+        .collection("turns")
+        .document(turn_id)
+        .get()
+        .to_dict()
+    )
     assert turn["agent_done"] and turn["transcript"] == "add a todo to water the plants"
     assert {"received", "relay_publish", "agent", "agent_first_sentence"} <= set(turn["timings"])
     assert turn["tool_calls"][0]["name"] == "add_todo"
@@ -115,17 +126,32 @@ def test_redelivered_transcript_does_not_add_the_todo_twice(stack: RunningStack)
     auth = asyncio.run(sign_in())
     turn_id = uuid.uuid4().hex
     message = VoiceTranscript(
-        session_id=auth["session_id"], turn_id=turn_id, user_id=auth["user_id"],
-        text="add a todo to renew the passport", received_at=time.time(),
+        session_id=auth["session_id"],
+        turn_id=turn_id,
+        user_id=auth["user_id"],
+        text="add a todo to renew the passport",
+        received_at=time.time(),
     )
     publisher = pubsub_v1.PublisherClient()
     topic = publisher.topic_path("demo-convonet", topics.VOICE_TRANSCRIPT)
     for _ in range(3):  # the same message delivered three times
-        publisher.publish(topic, message.model_dump_json().encode(), session_id=auth["session_id"], turn_id=turn_id).result()
+        publisher.publish(
+            topic,
+            message.model_dump_json().encode(),
+            session_id=auth["session_id"],
+            turn_id=turn_id,
+        ).result()
     db = firestore.Client(project="demo-convonet")
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        turn = db.collection("sessions").document(auth["session_id"]).collection("turns").document(turn_id).get().to_dict()
+        turn = (
+            db.collection("sessions")
+            .document(auth["session_id"])
+            .collection("turns")
+            .document(turn_id)
+            .get()
+            .to_dict()
+        )
         if turn and turn.get("agent_done"):
             break
         time.sleep(0.2)
@@ -175,8 +201,13 @@ def test_bad_frames_get_precise_errors_and_the_session_keeps_working(stack: Runn
     errors, after = asyncio.run(scenario())
     assert [e["type"] for e in errors] == ["error"] * 7
     assert [e["code"] for e in errors] == [
-        "not_authenticated", "binary_not_supported", "invalid_json", "unknown_type",
-        "invalid_message", "frame_too_large", "invalid_message",
+        "not_authenticated",
+        "binary_not_supported",
+        "invalid_json",
+        "unknown_type",
+        "invalid_message",
+        "frame_too_large",
+        "invalid_message",
     ]
     assert "text" in errors[4]["message"] and "missing" in errors[4]["message"]
     assert after[-1]["type"] == "agent_final"

@@ -30,7 +30,9 @@ def relay_settings(backing: Backing, db_name: str, project_id: str) -> RelaySett
 
 @pytest.fixture
 def agent_settings(backing: Backing, db_name: str, project_id: str) -> AgentSettings:
-    return AgentSettings(env="test", GOOGLE_CLOUD_PROJECT=project_id, db_port=backing.postgres_port, db_name=db_name)
+    return AgentSettings(
+        env="test", GOOGLE_CLOUD_PROJECT=project_id, db_port=backing.postgres_port, db_name=db_name
+    )
 
 
 @pytest.fixture

@@ -28,7 +28,14 @@ def user(db: Database) -> identity.User:
 
 @pytest.fixture
 def session(store: SessionStore, user: identity.User) -> Session:
-    s = Session(id="sess1", user_id=user.id, user_name="Ada", channel="web", relay_id="relayA", status="active")
+    s = Session(
+        id="sess1",
+        user_id=user.id,
+        user_name="Ada",
+        channel="web",
+        relay_id="relayA",
+        status="active",
+    )
     store.create_session(s)
     return s
 
@@ -38,8 +45,16 @@ def handler(bus: Bus, store: SessionStore, db: Database) -> AgentTurnHandler:
     return AgentTurnHandler(bus, store, db, today=date(2026, 11, 25))
 
 
-def _inbound(session: Session, turn: str, text: str, trace: TraceContext | None = None) -> InboundMessage:
-    msg = VoiceTranscript(session_id=session.id, turn_id=turn, user_id=session.user_id, text=text, received_at=time.time())
+def _inbound(
+    session: Session, turn: str, text: str, trace: TraceContext | None = None
+) -> InboundMessage:
+    msg = VoiceTranscript(
+        session_id=session.id,
+        turn_id=turn,
+        user_id=session.user_id,
+        text=text,
+        received_at=time.time(),
+    )
     attrs = {"session_id": session.id, "turn_id": turn}
     if trace:
         attrs["traceparent"] = trace.traceparent
@@ -47,7 +62,11 @@ def _inbound(session: Session, turn: str, text: str, trace: TraceContext | None 
 
 
 def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap) -> None:  # type: ignore[no-untyped-def]
-    outbound, replies, monitor = tap(topics.SESSION_OUTBOUND), tap(topics.AGENT_REPLY), tap(topics.MONITOR_EVENTS)
+    outbound, replies, monitor = (
+        tap(topics.SESSION_OUTBOUND),
+        tap(topics.AGENT_REPLY),
+        tap(topics.MONITOR_EVENTS),
+    )
     trace = TraceContext.new()
     handler.handle(_inbound(session, "t1", "add a todo to buy milk on Friday", trace))
 
@@ -64,7 +83,11 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     record = json.loads(event.data)
     assert record["kind"] == "turn_completed" and record["tool_calls"][0]["name"] == "add_todo"
     turn = store.get_turn(session.id, "t1")
-    assert turn is not None and turn["agent_done"] and {"agent", "agent_first_sentence"} <= set(turn["timings"])
+    assert (
+        turn is not None
+        and turn["agent_done"]
+        and {"agent", "agent_first_sentence"} <= set(turn["timings"])
+    )
 
 
 def test_redelivery_does_not_add_the_todo_twice(handler, session, store, db, tap) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +95,9 @@ def test_redelivery_does_not_add_the_todo_twice(handler, session, store, db, tap
     message = _inbound(session, "t2", "add a todo to buy milk")
     handler.handle(message)
     handler.handle(message)  # redelivered after success
-    store.update_turn(session.id, "t2", agent_done=False)  # as if the first run died before marking done
+    store.update_turn(
+        session.id, "t2", agent_done=False
+    )  # as if the first run died before marking done
     handler.handle(message)
     assert [t.title for t in productivity.list_todos(db, session.user_id)] == ["buy milk"]
     events = outbound.drain(1.5)
@@ -101,14 +126,22 @@ def test_cancelled_turn_is_not_answered(handler, session, store, db, tap) -> Non
 def test_transcript_for_another_users_session_is_dropped(handler, session, db, tap) -> None:  # type: ignore[no-untyped-def]
     outbound = tap(topics.SESSION_OUTBOUND)
     intruder = identity.create_user(db, "Eve", "999000", PEPPER)
-    msg = VoiceTranscript(session_id=session.id, turn_id="t6", user_id=intruder.id, text="what are my todos", received_at=time.time())
+    msg = VoiceTranscript(
+        session_id=session.id,
+        turn_id="t6",
+        user_id=intruder.id,
+        text="what are my todos",
+        received_at=time.time(),
+    )
     handler.handle(InboundMessage(msg.model_dump_json().encode(), {}, "m6"))
     assert outbound.drain(1.0) == []
 
 
 def test_unparseable_message_is_dead_lettered_not_raised(handler, tap) -> None:  # type: ignore[no-untyped-def]
     dead = tap(topics.dead_letter_topic(topics.VOICE_TRANSCRIPT))
-    handler.handle(InboundMessage(b'{"type": "voice_transcript", "text": 5}', {"session_id": "x"}, "bad-1"))
+    handler.handle(
+        InboundMessage(b'{"type": "voice_transcript", "text": 5}', {"session_id": "x"}, "bad-1")
+    )
     [message] = dead.pull()
     assert "not a valid VoiceTranscript" in message.attributes["dead_letter_reason"]
 

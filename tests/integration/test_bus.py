@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 
 
 def _transcript(turn: str = "t1", text: str = "hello") -> VoiceTranscript:
-    return VoiceTranscript(session_id="s1", turn_id=turn, user_id="u1", text=text, received_at=time.time())
+    return VoiceTranscript(
+        session_id="s1", turn_id=turn, user_id="u1", text=text, received_at=time.time()
+    )
 
 
 def test_publish_carries_routing_attributes_and_trace(bus: Bus, tap) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +51,9 @@ def test_dead_letter_keeps_the_bytes_and_the_reason(bus: Bus, tap) -> None:  # t
     assert message.attributes["original_message_id"] == "m-1"
 
 
-def test_subscription_dead_letters_after_repeated_failures(bus: Bus, topics_ready: str, tap) -> None:  # type: ignore[no-untyped-def]
+def test_subscription_dead_letters_after_repeated_failures(
+    bus: Bus, topics_ready: str, tap
+) -> None:  # type: ignore[no-untyped-def]
     from google.cloud import pubsub_v1
 
     held = tap(topics.dead_letter_topic(topics.VOICE_TRANSCRIPT))
@@ -61,7 +65,9 @@ def test_subscription_dead_letters_after_repeated_failures(bus: Bus, topics_read
     while not dead and time.monotonic() < deadline:
         response = subscriber.pull(subscription=path, max_messages=1, timeout=1)
         for received in response.received_messages:
-            subscriber.modify_ack_deadline(subscription=path, ack_ids=[received.ack_id], ack_deadline_seconds=0)
+            subscriber.modify_ack_deadline(
+                subscription=path, ack_ids=[received.ack_id], ack_deadline_seconds=0
+            )
             nacks += 1
         dead = held.pull(timeout=0.5)
     assert dead and json.loads(dead[0].data)["turn_id"] == "poison"
@@ -75,7 +81,11 @@ def test_push_envelope_round_trip(bus: Bus, tap) -> None:  # type: ignore[no-unt
     bus.publish(topics.VOICE_TRANSCRIPT, _transcript())
     [m] = seen.pull()
     envelope = {
-        "message": {"data": base64.b64encode(m.data).decode(), "attributes": dict(m.attributes), "messageId": m.message_id},
+        "message": {
+            "data": base64.b64encode(m.data).decode(),
+            "attributes": dict(m.attributes),
+            "messageId": m.message_id,
+        },
         "subscription": "projects/p/subscriptions/s",
     }
     inbound = decode_envelope(envelope)

@@ -11,7 +11,10 @@ PEPPER = b"test-pepper"
 
 
 def test_migrations_are_recorded_and_not_applied_twice(db: Database) -> None:
-    versions = [r["version"] for r in db.fetch_all("SELECT version FROM public.schema_migrations ORDER BY 1")]
+    versions = [
+        r["version"]
+        for r in db.fetch_all("SELECT version FROM public.schema_migrations ORDER BY 1")
+    ]
     assert versions[:2] == [1, 2]
     assert apply_migrations(db) == []
 

@@ -17,8 +17,13 @@ def test_events_are_stored_once_and_merged_per_turn(bus: Bus, project_id: str) -
     handler = MonitorHandler(bus, client)
     now = time.time()
     event = MonitorEvent(
-        session_id="s1", turn_id="t1", service="agent_turn", kind="turn_completed", at=now,
-        timings=[StageTiming(stage="agent", started_at=now - 0.2, ended_at=now)], text_out="hi",
+        session_id="s1",
+        turn_id="t1",
+        service="agent_turn",
+        kind="turn_completed",
+        at=now,
+        timings=[StageTiming(stage="agent", started_at=now - 0.2, ended_at=now)],
+        text_out="hi",
     )
     inbound = InboundMessage(event.model_dump_json().encode(), {}, message_id="m1")
     handler.handle(inbound)

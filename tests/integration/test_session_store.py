@@ -9,7 +9,9 @@ pytestmark = pytest.mark.integration
 
 
 def _session(sid: str = "s1", user: str = "u1") -> Session:
-    return Session(id=sid, user_id=user, user_name="Ada", channel="web", relay_id="r1", status="active")
+    return Session(
+        id=sid, user_id=user, user_name="Ada", channel="web", relay_id="r1", status="active"
+    )
 
 
 def test_session_round_trip_and_create_is_not_an_overwrite(store: SessionStore) -> None:
