@@ -23,15 +23,17 @@ def _files(base: Path) -> list[Path]:
     )
 
 
+def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> None:
+    # Fixed timestamps and modes: the same source gives the same archive bytes.
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, path.read_bytes())
+
+
 def _add_tree(archive: zipfile.ZipFile, base: Path, prefix: str) -> None:
     for path in _files(base):
-        # Fixed timestamps: the same source gives the same archive bytes.
-        info = zipfile.ZipInfo(
-            f"{prefix}{path.relative_to(base).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0)
-        )
-        info.external_attr = 0o644 << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, path.read_bytes())
+        _add_file(archive, path, f"{prefix}{path.relative_to(base).as_posix()}")
 
 
 def functions() -> list[str]:
@@ -51,7 +53,7 @@ def build(dist: Path = DIST) -> list[Path]:
     with zipfile.ZipFile(target, "w") as archive:
         _add_tree(archive, ROOT / "websocket_relay", "websocket_relay/")
         for name in ("Dockerfile", "requirements.txt"):
-            archive.write(ROOT / "websocket_relay" / name, name)
+            _add_file(archive, ROOT / "websocket_relay" / name, name)
         _add_tree(archive, ROOT / "shared", "shared/")
     built.append(target)
     return built

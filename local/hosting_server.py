@@ -7,7 +7,6 @@ writes as a file in production.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import mimetypes
 import os
@@ -24,11 +23,14 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def _glob_to_regex(pattern: str) -> re.Pattern[str]:
-    # Firebase globs: ** crosses slashes, * does not.
+    # Firebase globs: ** crosses slashes, * does not, and a leading **/ also matches no folder.
     out = ""
     i = 0
     while i < len(pattern):
-        if pattern.startswith("**", i):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
             out += ".*"
             i += 2
         elif pattern[i] == "*":
@@ -54,7 +56,7 @@ class HostingApp:
         self.headers = [
             (_glob_to_regex(h["source"]), h["headers"]) for h in config.get("headers", [])
         ]
-        self.ignore = config.get("ignore", [])
+        self.ignore = [_glob_to_regex(p.lstrip("/")) for p in config.get("ignore", [])]
         self.runtime_config = runtime_config
         self.functions = functions or {}
 
@@ -73,7 +75,7 @@ class HostingApp:
 
     def _file(self, path: str) -> Path | None:
         relative = path.lstrip("/")
-        if any(fnmatch.fnmatch(relative, pat) for pat in self.ignore):
+        if any(pattern.match(relative) for pattern in self.ignore):
             return None
         candidate = (self.public / relative).resolve()
         if not candidate.is_relative_to(self.public) or not candidate.is_file():

@@ -55,7 +55,7 @@ class CloudLoggingFormatter(logging.Formatter):
         entry["logging.googleapis.com/labels"] = {"service": _service, **(_labels.get() or {})}
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
-                entry[key] = _redact(value)
+                entry[key] = "[redacted]" if key.lower() in _REDACTED_KEYS else _redact(value)
         if record.exc_info:
             entry["stack_trace"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

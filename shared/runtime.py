@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from google.cloud import firestore
 
 from shared.bus import Bus
-from shared.db import Database
 from shared.session_store import SessionStore
-from shared.settings import AgentSettings, CommonSettings, agent_settings, common_settings
+from shared.settings import agent_settings, common_settings
+
+if TYPE_CHECKING:
+    from shared.db import Database
 
 
 @lru_cache(maxsize=1)
@@ -19,11 +22,13 @@ def bus(project_id: str | None = None) -> Bus:
 
 @lru_cache(maxsize=1)
 def session_store() -> SessionStore:
-    s: CommonSettings = common_settings()
+    s = common_settings()
     return SessionStore(firestore.Client(project=s.project_id), prefix=s.collection_prefix)
 
 
 @lru_cache(maxsize=1)
 def database() -> Database:
-    s: AgentSettings = agent_settings()
-    return Database(s)
+    # Imported here: functions without PostgreSQL (monitor, tts) do not ship pg8000.
+    from shared.db import Database
+
+    return Database(agent_settings())

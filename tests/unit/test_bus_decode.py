@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from cloudevents.http import CloudEvent
 
-from shared.bus import MAX_MESSAGE_BYTES, Bus, InboundMessage, InvalidMessage, decode_envelope, parse
+from shared.bus import (
+    MAX_MESSAGE_BYTES,
+    Bus,
+    InboundMessage,
+    InvalidMessage,
+    decode_envelope,
+    parse,
+)
 from shared.contracts import AgentReply, VoiceTranscript
 from shared.log import log_context
 from shared.tracing import TraceContext
@@ -196,7 +203,9 @@ class FakePublisher:
     def topic_path(self, project: str, topic: str) -> str:
         return f"projects/{project}/topics/{topic}"
 
-    def publish(self, path: str, data: bytes, ordering_key: str = "", **attributes: str) -> FakeFuture:
+    def publish(
+        self, path: str, data: bytes, ordering_key: str = "", **attributes: str
+    ) -> FakeFuture:
         self.published.append(
             {"path": path, "data": data, "ordering_key": ordering_key, "attributes": attributes}
         )

@@ -226,6 +226,4 @@ def test_server_frame_classes_cover_the_server_frame_union() -> None:
 
 
 def test_server_golden_files_match_server_frame_types() -> None:
-    assert {p.stem for p in WS_SERVER.glob("*.json")} == {
-        _type_of(c) for c in SERVER_FRAME_CLASSES
-    }
+    assert {p.stem for p in WS_SERVER.glob("*.json")} == {_type_of(c) for c in SERVER_FRAME_CLASSES}

@@ -218,11 +218,6 @@ def test_ignored_files_are_not_served(client: Client, path: str) -> None:
     assert resp.get_data(as_text=True) == "custom not found"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local/hosting_server.py:70 matches ignore globs with fnmatch, where '**/' needs a "
-    "directory, so '**/.*' and '**/node_modules/**' miss files at the top of public/",
-)
 @pytest.mark.parametrize("path", ["/.env", "/node_modules/lib/x.js"])
 def test_top_level_ignored_files_are_not_served(client: Client, path: str) -> None:
     resp = client.get(path)

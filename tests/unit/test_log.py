@@ -152,11 +152,6 @@ def test_nested_secrets_are_redacted(logger: tuple[logging.Logger, Captured]) ->
     assert entry["request"]["user"] == "ada"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/log.py:58 redacts only nested keys; a top-level extra such as "
-    "extra={'pin': ...} is logged in clear",
-)
 @pytest.mark.parametrize("key", ["pin", "password", "api_key", "token", "secret", "authorization"])
 def test_top_level_secret_extras_are_redacted(
     logger: tuple[logging.Logger, Captured], key: str
@@ -179,26 +174,29 @@ def test_exception_stack_trace(logger: tuple[logging.Logger, Captured]) -> None:
     assert "ValueError: bad value" in entry["stack_trace"]
 
 
-def test_configure_writes_json_lines_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+def test_configure_writes_json_lines_to_stdout(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level, logsetup._service, logsetup._project)
+    monkeypatch.setattr(root, "handlers", root.handlers[:])
+    monkeypatch.setattr(logsetup, "_service", logsetup._service)
+    monkeypatch.setattr(logsetup, "_project", logsetup._project)
+    saved_level = root.level
+    noisy = {name: logging.getLogger(name).level for name in ("google", "urllib3", "grpc")}
     try:
         logsetup.configure("monitor", "proj-x", "DEBUG")
         logsetup.configure("monitor", "proj-x", "DEBUG")  # safe twice: still one handler
         assert len(root.handlers) == 1
         handler = root.handlers[0]
-        assert isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout
+        assert isinstance(handler, logging.StreamHandler)
+        assert handler.stream is sys.stdout
         with log_context(TRACE, session_id="s-9"):
             logging.getLogger("convonet.configured").debug("configured")
         assert logging.getLogger("google").level == logging.WARNING
     finally:
-        root.handlers[:], level, logsetup._service, logsetup._project = (
-            saved[0],
-            saved[1],
-            saved[2],
-            saved[3],
-        )
-        root.setLevel(level)
+        root.setLevel(saved_level)
+        for name, level in noisy.items():
+            logging.getLogger(name).setLevel(level)
     entry = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert entry["message"] == "configured"
     assert entry[LABELS] == {"service": "monitor", "session_id": "s-9"}

@@ -20,7 +20,9 @@ def test_hash_then_verify(hashed: str) -> None:
     assert verify_pin("123456", hashed) is True
 
 
-@pytest.mark.parametrize("wrong", ["123457", "654321", "12345", "1234567", "0123456", "", " 123456"])
+@pytest.mark.parametrize(
+    "wrong", ["123457", "654321", "12345", "1234567", "0123456", "", " 123456"]
+)
 def test_wrong_pin_is_false(hashed: str, wrong: str) -> None:
     assert verify_pin(wrong, hashed) is False
 

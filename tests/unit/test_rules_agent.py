@@ -97,7 +97,9 @@ def graph(fake: FakeTodos) -> Iterator[Any]:
     yield build_graph(RulesChatModel(today=TODAY), fake.tools())
 
 
-def _turn(graph: Any, text: str, history: list[Any] | None = None, turn: str = "t1") -> AgentOutcome:
+def _turn(
+    graph: Any, text: str, history: list[Any] | None = None, turn: str = "t1"
+) -> AgentOutcome:
     return run_turn(graph, list(history or []), text, TurnContext("u1", turn))
 
 
@@ -159,7 +161,9 @@ def test_list_of_one_and_empty_list(graph: Any, fake: FakeTodos) -> None:
 
 
 def test_todos_are_per_user(graph: Any, fake: FakeTodos) -> None:
-    fake.todos["someone-else"] = [{"id": 1, "title": "secret", "due_date": None, "completed": False}]
+    fake.todos["someone-else"] = [
+        {"id": 1, "title": "secret", "due_date": None, "completed": False}
+    ]
     assert _turn(graph, "what are my todos").reply == "Your todo list is empty."
 
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.unit
 
 REAL_PASSWORD = "vK3q-7yQm-Lr2s-9TzP"
 REAL_PEPPER = "b1e4f0c9a7d2e6f35c8a9b0d1e2f3a4b"
-PLACEHOLDERS = sorted(PLACEHOLDER_SECRETS) + [
+PLACEHOLDERS = [
+    *sorted(PLACEHOLDER_SECRETS),
     "   ",
     "CHANGEME",
     " changeme ",
