@@ -8,6 +8,8 @@ have_pg=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | head -n1 || true)
 [ -n "$have_pg" ] || need+=(postgresql)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 python3.11 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3.11-venv)
+# Headless Chromium for the browser end-to-end tests (the voice page's microphone path).
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -74,6 +74,7 @@ class AgentReply(Contract):
     text: str = Field(max_length=2000)
     is_final: bool
     tts_provider: str | None = None
+    purpose: Literal["reply", "greeting"] = "reply"
 
 
 class SessionOutbound(Contract):

@@ -94,18 +94,16 @@ class SessionStore:
         received_at: float,
         text: str | None = None,
     ) -> None:
-        self._turn(session_id, turn_id).set(
-            {
-                "source": source,
-                "status": "received",
-                "transcript": text,
-                "cancelled": False,
-                "created_at": received_at,
-                "expires_at": _expiry(received_at),
-                "timings": {"received": {"started_at": received_at, "ended_at": received_at}},
-            },
-            merge=True,
-        )
+        # Only fields no other stage writes: this may land after the stt stage's own update.
+        fields: dict[str, Any] = {
+            "source": source,
+            "created_at": received_at,
+            "expires_at": _expiry(received_at),
+            "timings": {"received": {"started_at": received_at, "ended_at": received_at}},
+        }
+        if text is not None:
+            fields["typed_text"] = text
+        self._turn(session_id, turn_id).set(fields, merge=True)
 
     def get_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
         snap = self._turn(session_id, turn_id).get()
@@ -131,6 +129,17 @@ class SessionStore:
     def is_cancelled(self, session_id: str, turn_id: str) -> bool:
         turn = self.get_turn(session_id, turn_id)
         return bool(turn and turn.get("cancelled"))
+
+    # ---- per-user choices ---------------------------------------------------------------------
+    def _prefs(self, user_id: str) -> Any:
+        return self.client.collection(f"{self.prefix}user_prefs").document(user_id)
+
+    def get_user_prefs(self, user_id: str) -> dict[str, Any]:
+        snap = self._prefs(user_id).get()
+        return (snap.to_dict() or {}) if snap.exists else {}
+
+    def save_user_prefs(self, user_id: str, **prefs: Any) -> None:
+        self._prefs(user_id).set({**prefs, "updated_at": time.time()}, merge=True)
 
     # ---- memory -----------------------------------------------------------------------------
     def load_memory(self, session_id: str, user_id: str) -> list[dict[str, Any]]:

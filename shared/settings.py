@@ -96,6 +96,13 @@ class RelaySettings(DatabaseSettings):
         default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
     )
     outbound_subscription_ttl_days: int = 1
+    max_utterance_bytes: int = Field(default=8 * 1024 * 1024, description="largest utterance taken")
+    max_utterance_seconds: float = Field(default=60.0, gt=0)
+    min_utterance_bytes: int = Field(default=1_000, description="smaller is not speech")
+    inline_audio_limit: int = Field(default=512 * 1024, description="bytes sent inline on the bus")
+    audio_bucket: str = "convonet-audio"
+    vad_silence_ms: int = Field(default=300, ge=90, le=3000, description="hands-free end of speech")
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3)
 
     @model_validator(mode="after")
     def _check_pepper(self) -> RelaySettings:
@@ -111,6 +118,36 @@ class RelaySettings(DatabaseSettings):
 class AgentSettings(DatabaseSettings):
     llm_provider: str = Field(default="rules", description="rules | anthropic | openai | gemini")
     memory_max_messages: int = 40
+
+
+class SpeechSettings(CommonSettings):
+    """Settings of the stt and tts functions (and the relay's audio limits)."""
+
+    stt_provider: str = Field(default="whisper", description="default STT: whisper | deepgram")
+    tts_provider: str = Field(default="piper", description="default TTS: piper | deepgram")
+    deepgram_api_key: SecretStr | None = Field(default=None, validation_alias="DEEPGRAM_API_KEY")
+    deepgram_base_url: str | None = Field(
+        default=None, description="Deepgram API base URL (a local server in tests)"
+    )
+    provider_timeout_seconds: float = Field(default=8.0, gt=0)
+    max_utterance_seconds: float = Field(default=60.0, gt=0)
+    inline_audio_limit: int = Field(default=512 * 1024, description="bytes sent inline on the bus")
+    audio_bucket: str = Field(
+        default="convonet-audio", description="Cloud Storage bucket for audio"
+    )
+    whisper_trim_encoder: bool = True
+    whisper_threads: int = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def _check_deepgram(self) -> SpeechSettings:
+        if "deepgram" in (self.stt_provider, self.tts_provider):
+            self.require_secrets(DEEPGRAM_API_KEY=self.deepgram_api_key)
+        return self
+
+
+@lru_cache(maxsize=1)
+def speech_settings() -> SpeechSettings:
+    return SpeechSettings()
 
 
 @lru_cache(maxsize=1)

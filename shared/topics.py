@@ -33,8 +33,12 @@ class FunctionSubscription:
 
 
 FUNCTION_SUBSCRIPTIONS = (
+    FunctionSubscription("stt-voice-utterance", VOICE_UTTERANCE, "stt", "handle_voice_utterance"),
     FunctionSubscription(
         "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
+    ),
+    FunctionSubscription(
+        "tts-agent-reply", AGENT_REPLY, "tts", "handle_agent_reply", ordered=True
     ),
     FunctionSubscription(
         "monitor-monitor-events", MONITOR_EVENTS, "monitor", "handle_monitor_event"

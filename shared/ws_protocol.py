@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-ProviderName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+SttProvider = Literal["whisper", "deepgram"]
+TtsProvider = Literal["piper", "deepgram"]
 
 
 class _Frame(BaseModel):
@@ -22,8 +23,8 @@ class _Frame(BaseModel):
 class Authenticate(_Frame):
     type: Literal["authenticate"]
     pin: str = Field(min_length=4, max_length=12, pattern=r"^[0-9]+$")
-    stt_provider: ProviderName | None = None
-    tts_provider: ProviderName | None = None
+    stt_provider: SttProvider | None = None
+    tts_provider: TtsProvider | None = None
 
 
 class StartRecording(_Frame):
@@ -67,8 +68,8 @@ class Text(_Frame):
 
 class VoiceProviders(_Frame):
     type: Literal["voice_providers"]
-    stt_provider: ProviderName | None = None
-    tts_provider: ProviderName | None = None
+    stt_provider: SttProvider | None = None
+    tts_provider: TtsProvider | None = None
 
 
 class Heartbeat(_Frame):
@@ -126,6 +127,7 @@ class Greeting(_Frame):
 class Status(_Frame):
     type: Literal["status"] = "status"
     message: str
+    turn_id: str | None = None
 
 
 class ProcessingStart(_Frame):
@@ -171,6 +173,18 @@ ErrorCode = Literal[
     "auth_failed",
     "auth_locked",
     "voice_unavailable",
+    "not_recording",
+    "already_recording",
+    "chunk_out_of_order",
+    "bad_audio",
+    "unsupported_audio",
+    "empty_utterance",
+    "utterance_too_short",
+    "utterance_too_long",
+    "utterance_too_large",
+    "audio_decode_failed",
+    "stt_failed",
+    "tts_failed",
     "turn_failed",
     "internal_error",
 ]
@@ -185,7 +199,7 @@ class Error(_Frame):
 
 # Events produced by functions and delivered through `session-outbound`.
 OutboundClientEvent = Annotated[
-    Status | ProcessingStart | TranscriptFinal | AgentFinal | AudioOut | Error,
+    Status | ProcessingStart | TranscriptFinal | AgentFinal | AudioOut | Greeting | Error,
     Field(discriminator="type"),
 ]
-ServerFrame = AuthOk | Greeting | HeartbeatAck | OutboundClientEvent
+ServerFrame = AuthOk | HeartbeatAck | OutboundClientEvent

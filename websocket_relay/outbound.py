@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from google.api_core import exceptions as gexc
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 from google.pubsub_v1.types import ExpirationPolicy, Subscription
 from pydantic import ValidationError
 

@@ -22,11 +22,23 @@ from shared.agent.tools import TurnContext
 from shared.contracts import ToolCallRecord
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
+_LIST_ITEM = re.compile(r"(?<=;)\s+")
+_LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+(.+)$")
 RECURSION_LIMIT = 12  # agent -> tools -> agent ... at most six tool rounds in one turn
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """Speakable pieces, in order: sentences, list items ("a; b; c") apart, and the first
+    sentence's lead-in clause ("Okay," or "You have two todos:") alone, so the first audio is
+    ready after a few syllables of synthesis rather than a whole sentence."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        pieces.extend(p.strip() for p in _LIST_ITEM.split(sentence) if p.strip())
+    if pieces:
+        match = _LEAD_IN.match(pieces[0])
+        if match and len(match.group(2).split()) >= 3:
+            pieces[0:1] = [match.group(1), match.group(2)]
+    return pieces
 
 
 class ToolRecorder(BaseCallbackHandler):

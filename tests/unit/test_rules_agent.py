@@ -109,7 +109,7 @@ def test_add_todo_calls_the_tool_and_replies(graph: Any, fake: FakeTodos) -> Non
     assert fake.calls == [("add_todo", {"title": "buy milk", "due_date": None}, "t1:add_todo:1")]
     assert fake.todos["u1"][0]["title"] == "buy milk"
     assert outcome.reply == "Okay, I added buy milk to your todo list."
-    assert outcome.sentences == ["Okay, I added buy milk to your todo list."]
+    assert outcome.sentences == ["Okay,", "I added buy milk to your todo list."]
 
 
 def test_tool_call_is_recorded(graph: Any) -> None:
@@ -149,7 +149,12 @@ def test_list_reply_is_split_into_sentences(graph: Any, fake: FakeTodos) -> None
     ]
     outcome = _turn(graph, "what are my todos")
     assert outcome.reply == "You have 2 todos: buy milk for Friday, January 2; and call mom."
-    assert outcome.sentences == [outcome.reply]
+    # Each list item is its own speakable piece, so the first audio comes sooner.
+    assert outcome.sentences == [
+        "You have 2 todos:",
+        "buy milk for Friday, January 2;",
+        "and call mom.",
+    ]
     assert [r.name for r in outcome.tool_calls] == ["list_todos"]
     assert outcome.tool_calls[0].arguments == {}
 
@@ -205,7 +210,7 @@ def test_unknown_request_yields_the_fallback_without_tools(graph: Any, fake: Fak
     assert fake.calls == []
     assert [type(m) for m in outcome.history] == [HumanMessage, AIMessage]
     assert outcome.sentences == split_sentences(FALLBACK)
-    assert len(outcome.sentences) == 2
+    assert outcome.sentences[0] == "Sorry," and len(outcome.sentences) == 3
 
 
 def test_model_without_the_tool_falls_back(fake: FakeTodos) -> None:
@@ -303,6 +308,12 @@ def test_turn_context_is_required() -> None:
         ("  ", []),
         ("no ending", ["no ending"]),
         ("e.g. this stays", ["e.g. this stays"]),
+        ("Okay, I added milk to your list.", ["Okay,", "I added milk to your list."]),
+        ("Yes, of course.", ["Yes, of course."]),
+        ("As far as I know, it is fine.", ["As far as I know,", "it is fine."]),
+        ("One two three four five six seven, eight nine ten.", ["One two three four five six seven, eight nine ten."]),
+        ("You have one todo: call mum today.", ["You have one todo:", "call mum today."]),
+        ("Items: a; b; c.", ["Items: a;", "b;", "c."]),
     ],
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:

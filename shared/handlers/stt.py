@@ -1,0 +1,214 @@
+"""``voice-utterance`` -> decode -> transcribe -> ``voice-transcript`` and ``transcript_final``.
+
+Silence or noise yields an empty ``transcript_final`` (the client is told nothing was heard) and
+no agent turn. Bad audio yields an ``error`` event with a precise code. A redelivered utterance
+whose transcript was already published is skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import concurrent.futures
+import logging
+import time
+from typing import Any
+
+from shared import audio_store, topics
+from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript, VoiceUtterance
+from shared.log import log_context
+from shared.outbound import send_to_client
+from shared.session_store import Session, SessionStore
+from shared.speech import audio
+from shared.speech.base import FallbackReport, ProviderError, run_chain
+from shared.speech.registry import ProviderRegistry
+from shared.tracing import continue_or_start
+from shared.ws_protocol import Error, Status, TranscriptFinal
+
+log = logging.getLogger(__name__)
+SERVICE = "stt"
+_io = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt-io")
+
+
+class SttHandler:
+    def __init__(self, bus: Bus, store: SessionStore, registry: ProviderRegistry, project_id: str):
+        self.bus = bus
+        self.store = store
+        self.registry = registry
+        self.settings = registry.settings
+        self.project_id = project_id
+
+    def handle(self, inbound: InboundMessage) -> None:
+        try:
+            message = parse(VoiceUtterance, inbound)
+        except InvalidMessage as exc:
+            self.bus.dead_letter(topics.VOICE_UTTERANCE, inbound, str(exc))
+            return
+        trace = continue_or_start(inbound.attributes.get("traceparent"))
+        with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
+            self._handle(message)
+
+    def _handle(self, msg: VoiceUtterance) -> None:
+        started = time.time()
+        # Firestore reads run while the audio is decoded and transcribed.
+        session_f = _io.submit(self.store.get_session, msg.session_id)
+        turn_f = _io.submit(self.store.get_turn, msg.session_id, msg.turn_id)
+        try:
+            raw = self._audio_bytes(msg)
+            pcm = audio.decode(
+                raw, msg.audio.mime_type, msg.audio.sample_rate, self.settings.max_utterance_seconds
+            )
+        except audio.AudioError as exc:
+            self._reject(session_f.result(), msg, exc.code, str(exc), started)
+            return
+        decoded = time.time()
+        turn = turn_f.result() or {}
+        if turn.get("stt_done") or turn.get("cancelled"):
+            log.info("utterance already transcribed or cancelled; skipped")
+            return
+        report = FallbackReport()
+        providers, skipped = self.registry.stt_chain(msg.stt_provider)
+        report.failures.extend(skipped)
+        try:
+            transcript = run_chain(
+                providers,
+                lambda p: p.transcribe(pcm, msg.language),
+                self.settings.provider_timeout_seconds,
+                report,
+            )
+        except ProviderError as exc:
+            self._reject(
+                session_f.result(),
+                msg,
+                "stt_failed",
+                "speech recognition failed; please try again",
+                started,
+                str(exc),
+            )
+            return
+        transcribed = time.time()
+        session = session_f.result()
+        if session is None or session.user_id != msg.user_id:
+            log.warning("utterance for an unknown session or another user; dropped")
+            return
+        text = transcript.text.strip()
+        if text:
+            self.bus.publish(
+                topics.VOICE_TRANSCRIPT,
+                VoiceTranscript(
+                    session_id=msg.session_id,
+                    turn_id=msg.turn_id,
+                    user_id=msg.user_id,
+                    text=text[:4000],
+                    source="voice",
+                    language=msg.language,
+                    received_at=msg.ended_at,
+                ),
+            )
+        published = time.time()
+        send_to_client(
+            self.bus,
+            msg.session_id,
+            msg.turn_id,
+            session.relay_id,
+            TranscriptFinal(text=text, turn_id=msg.turn_id),
+            "transcript_final",
+        )
+        if not text:
+            send_to_client(
+                self.bus,
+                msg.session_id,
+                msg.turn_id,
+                session.relay_id,
+                Status(message="no_speech", turn_id=msg.turn_id),
+                "no_speech",
+            )
+        timings = [
+            StageTiming(stage="stt_decode", started_at=started, ended_at=decoded),
+            StageTiming(stage="stt", started_at=decoded, ended_at=transcribed),
+            StageTiming(stage="transcript_published", started_at=transcribed, ended_at=published),
+        ]
+        self.store.update_turn(
+            msg.session_id,
+            msg.turn_id,
+            stt_done=True,
+            transcript=text,
+            stt_provider=report.provider,
+            status="transcribed" if text else "no_speech",
+            timings={
+                t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
+            },
+        )
+        self._monitor(
+            msg,
+            "fallback" if report.failures else "turn_started",
+            timings,
+            text_in=text,
+            detail="; ".join(report.failures)[:2000] or f"provider {report.provider}",
+        )
+        log.info(
+            "utterance transcribed",
+            extra={
+                "provider": report.provider,
+                "stt_ms": round((transcribed - decoded) * 1000, 1),
+                "audio_ms": int(pcm.size / 16),
+                "empty": not text,
+            },
+        )
+
+    def _audio_bytes(self, msg: VoiceUtterance) -> bytes:
+        if msg.audio.data_b64 is not None:
+            try:
+                return base64.b64decode(msg.audio.data_b64, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise audio.AudioError("bad_audio", "utterance audio is not valid base64") from exc
+        assert msg.audio.gcs_uri is not None
+        return audio_store.get(self.project_id, msg.audio.gcs_uri)
+
+    def _reject(
+        self,
+        session: Session | None,
+        msg: VoiceUtterance,
+        code: str,
+        message: str,
+        started: float,
+        detail: str = "",
+    ) -> None:
+        log.info("utterance rejected", extra={"code": code, "reason": (detail or message)[:300]})
+        if session is not None:
+            send_to_client(
+                self.bus,
+                msg.session_id,
+                msg.turn_id,
+                session.relay_id,
+                Error(code=code, message=message, turn_id=msg.turn_id),
+                f"error:{code}",
+            )  # type: ignore[arg-type]
+        self.store.update_turn(
+            msg.session_id, msg.turn_id, stt_done=True, status="rejected", error=code
+        )
+        self._monitor(
+            msg,
+            "turn_failed",
+            [StageTiming(stage="stt", started_at=started, ended_at=time.time())],
+            detail=f"{code}: {detail or message}"[:2000],
+        )
+
+    def _monitor(
+        self, msg: VoiceUtterance, kind: Any, timings: list[StageTiming], **extra: Any
+    ) -> None:
+        self.bus.publish(
+            topics.MONITOR_EVENTS,
+            MonitorEvent(
+                session_id=msg.session_id,
+                turn_id=msg.turn_id,
+                service=SERVICE,
+                kind=kind,
+                user_id=msg.user_id,
+                timings=timings,
+                at=time.time(),
+                **extra,
+            ),
+            ordered=False,
+        )

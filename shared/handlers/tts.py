@@ -1,0 +1,146 @@
+"""``agent-reply`` sentences -> speech -> ``audio_chunk`` events (or the ``greeting``).
+
+Sentences of a session arrive in order (ordered subscription); each becomes one playable WAV
+chunk whose ``chunk_index`` is the sentence's index, with ``is_final`` on the last. A cancelled
+turn (barge-in) gets no more audio; a redelivered sentence is not spoken twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from typing import Any
+
+from google.cloud import firestore
+
+from shared import topics
+from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.contracts import AgentReply, MonitorEvent, StageTiming
+from shared.log import log_context
+from shared.outbound import send_to_client
+from shared.session_store import SessionStore
+from shared.speech.base import FallbackReport, ProviderError, run_chain
+from shared.speech.registry import ProviderRegistry
+from shared.tracing import continue_or_start
+from shared.ws_protocol import AudioOut, Error, Greeting
+
+log = logging.getLogger(__name__)
+SERVICE = "tts"
+
+
+class TtsHandler:
+    def __init__(self, bus: Bus, store: SessionStore, registry: ProviderRegistry):
+        self.bus = bus
+        self.store = store
+        self.registry = registry
+
+    def handle(self, inbound: InboundMessage) -> None:
+        try:
+            message = parse(AgentReply, inbound)
+        except InvalidMessage as exc:
+            self.bus.dead_letter(topics.AGENT_REPLY, inbound, str(exc))
+            return
+        trace = continue_or_start(inbound.attributes.get("traceparent"))
+        with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
+            self._handle(message)
+
+    def _handle(self, msg: AgentReply) -> None:
+        started = time.time()
+        session = self.store.get_session(msg.session_id)
+        if session is None:
+            log.warning("reply for an unknown session; dropped")
+            return
+        turn = self.store.get_turn(msg.session_id, msg.turn_id) or {}
+        if turn.get("cancelled"):
+            log.info("turn cancelled; sentence not spoken")
+            return
+        if msg.sentence_index in (turn.get("tts_sentences_done") or []):
+            log.info("sentence already spoken; skipped")
+            return
+        report = FallbackReport()
+        providers, skipped = self.registry.tts_chain(msg.tts_provider or session.tts_provider)
+        report.failures.extend(skipped)
+        try:
+            speech = run_chain(
+                providers,
+                lambda p: p.synthesize(msg.text),
+                self.registry.settings.provider_timeout_seconds,
+                report,
+            )
+        except ProviderError as exc:
+            send_to_client(
+                self.bus,
+                msg.session_id,
+                msg.turn_id,
+                session.relay_id,
+                Error(
+                    code="tts_failed", message="the reply could not be spoken", turn_id=msg.turn_id
+                ),
+                f"error:tts:{msg.sentence_index}",
+            )
+            self._monitor(msg, session.user_id, "turn_failed", [], detail=str(exc)[:2000])
+            return
+        synthesized = time.time()
+        data_b64 = base64.b64encode(speech.data).decode()
+        if msg.purpose == "greeting":
+            event: Any = Greeting(text=msg.text, data_b64=data_b64, mime_type=speech.mime_type)
+            key = "greeting"
+        else:
+            if self.store.is_cancelled(msg.session_id, msg.turn_id):  # barge-in while synthesising
+                return
+            event = AudioOut(
+                turn_id=msg.turn_id,
+                chunk_index=msg.sentence_index,
+                data_b64=data_b64,
+                mime_type=speech.mime_type,
+                is_final=msg.is_final,
+            )
+            key = f"audio:{msg.sentence_index}"
+        send_to_client(self.bus, msg.session_id, msg.turn_id, session.relay_id, event, key)
+        sent = time.time()
+        stage = (
+            "tts_first_audio" if msg.sentence_index == 0 else f"tts_sentence_{msg.sentence_index}"
+        )
+        timings = [StageTiming(stage=stage, started_at=started, ended_at=sent)]
+        self.store.update_turn(
+            msg.session_id,
+            msg.turn_id,
+            tts_sentences_done=firestore.ArrayUnion([msg.sentence_index]),
+            timings={stage: {"started_at": started, "ended_at": sent}},
+        )
+        if report.failures or msg.sentence_index == 0:
+            self._monitor(
+                msg,
+                session.user_id,
+                "fallback" if report.failures else "turn_started",
+                timings,
+                detail="; ".join(report.failures)[:2000] or f"provider {report.provider}",
+            )
+        log.info(
+            "sentence spoken",
+            extra={
+                "provider": report.provider,
+                "sentence": msg.sentence_index,
+                "tts_ms": round((synthesized - started) * 1000, 1),
+                "audio_ms": speech.duration_ms,
+            },
+        )
+
+    def _monitor(
+        self, msg: AgentReply, user_id: str, kind: Any, timings: list[StageTiming], **extra: Any
+    ) -> None:
+        self.bus.publish(
+            topics.MONITOR_EVENTS,
+            MonitorEvent(
+                session_id=msg.session_id,
+                turn_id=msg.turn_id,
+                service=SERVICE,
+                kind=kind,
+                user_id=user_id,
+                timings=timings,
+                at=time.time(),
+                **extra,
+            ),
+            ordered=False,
+        )

@@ -1,0 +1,117 @@
+"""Voice activity detection with WebRTC's VAD: cheap (microseconds a frame), no model files.
+
+``has_speech`` guards STT against transcribing silence; ``Endpointer`` ends a hands-free
+utterance after a configurable stretch of silence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import webrtcvad
+
+FRAME_MS = 30
+
+
+def _frames(pcm: bytes, sample_rate: int) -> list[bytes]:
+    size = sample_rate * FRAME_MS // 1000 * 2
+    return [pcm[i : i + size] for i in range(0, len(pcm) - size + 1, size)]
+
+
+def speech_ms(pcm: np.ndarray, sample_rate: int = 16_000, aggressiveness: int = 2) -> int:
+    vad = webrtcvad.Vad(aggressiveness)
+    data = np.asarray(pcm, dtype="<i2").tobytes()
+    return sum(FRAME_MS for f in _frames(data, sample_rate) if vad.is_speech(f, sample_rate))
+
+
+def has_speech(pcm: np.ndarray, sample_rate: int = 16_000, min_speech_ms: int = 150) -> bool:
+    return speech_ms(pcm, sample_rate) >= min_speech_ms
+
+
+@dataclass
+class EndpointEvent:
+    kind: str  # "speech_started" | "speech_ended"
+    audio: bytes = b""  # the utterance (with pre-roll), on speech_ended
+    speech_end_offset_ms: int = 0  # where speech stopped, from the stream's start
+
+
+@dataclass
+class Endpointer:
+    """Feed PCM as it arrives; get speech_started / speech_ended events.
+
+    Speech starts after ``start_ms`` of voiced frames; it ends after ``silence_ms`` of unvoiced
+    frames. ``preroll_ms`` of audio before the start is kept so the first word is not clipped.
+    """
+
+    sample_rate: int = 16_000
+    silence_ms: int = 300
+    start_ms: int = 90
+    preroll_ms: int = 300
+    aggressiveness: int = 2
+    _vad: webrtcvad.Vad = field(init=False)
+    _pending: bytes = b""
+    _preroll: list[bytes] = field(default_factory=list)
+    _utterance: list[bytes] = field(default_factory=list)
+    _voiced_run: int = 0
+    _silent_run: int = 0
+    _in_speech: bool = False
+    _position_ms: int = 0
+    _last_voiced_end_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sample_rate not in (8000, 16000, 32000, 48000):
+            raise ValueError("VAD needs 8, 16, 32 or 48 kHz audio")
+        self._vad = webrtcvad.Vad(self.aggressiveness)
+
+    @property
+    def position_ms(self) -> int:
+        return self._position_ms
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    def utterance_bytes(self) -> int:
+        return sum(len(b) for b in self._utterance)
+
+    def push(self, pcm: bytes) -> list[EndpointEvent]:
+        events: list[EndpointEvent] = []
+        data = self._pending + pcm
+        size = self.sample_rate * FRAME_MS // 1000 * 2
+        usable = len(data) - len(data) % size
+        self._pending = data[usable:]
+        for start in range(0, usable, size):
+            frame = data[start : start + size]
+            self._position_ms += FRAME_MS
+            voiced = self._vad.is_speech(frame, self.sample_rate)
+            if not self._in_speech:
+                self._preroll.append(frame)
+                self._preroll = self._preroll[-max(1, self.preroll_ms // FRAME_MS) :]
+                self._voiced_run = self._voiced_run + 1 if voiced else 0
+                if self._voiced_run * FRAME_MS >= self.start_ms:
+                    self._in_speech = True
+                    self._utterance = list(self._preroll)
+                    self._preroll = []
+                    self._silent_run = 0
+                    self._last_voiced_end_ms = self._position_ms
+                    events.append(EndpointEvent("speech_started"))
+                continue
+            self._utterance.append(frame)
+            if voiced:
+                self._silent_run = 0
+                self._last_voiced_end_ms = self._position_ms
+            else:
+                self._silent_run += 1
+                if self._silent_run * FRAME_MS >= self.silence_ms:
+                    events.append(self.end())
+        return events
+
+    def end(self) -> EndpointEvent:
+        """End the current utterance now (silence reached, or the caller said so)."""
+        event = EndpointEvent("speech_ended", b"".join(self._utterance), self._last_voiced_end_ms)
+        self._in_speech = False
+        self._utterance = []
+        self._voiced_run = 0
+        self._silent_run = 0
+        return event
