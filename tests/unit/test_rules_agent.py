@@ -311,7 +311,10 @@ def test_turn_context_is_required() -> None:
         ("Okay, I added milk to your list.", ["Okay,", "I added milk to your list."]),
         ("Yes, of course.", ["Yes, of course."]),
         ("As far as I know, it is fine.", ["As far as I know,", "it is fine."]),
-        ("One two three four five six seven, eight nine ten.", ["One two three four five six seven, eight nine ten."]),
+        (
+            "One two three four five six seven, eight nine ten.",
+            ["One two three four five six seven, eight nine ten."],
+        ),
         ("You have one todo: call mum today.", ["You have one todo:", "call mum today."]),
         ("Items: a; b; c.", ["Items: a;", "b;", "c."]),
     ],

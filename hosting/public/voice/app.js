@@ -116,20 +116,44 @@ function stopEverything() {
 // ---- frames from the relay -------------------------------------------------------------------
 
 const STATUS_TEXT = {
+  recording: "Listening — release to send.",
+  listening: "Hands-free: listening. Just speak.",
+  stopped_listening: "Hands-free off.",
   speech_started: "Hearing you…",
   speech_ended: "Got it — transcribing…",
+  barge_in: "Stopped. Go ahead.",
+  cancelled: "Stopped.",
   "voice providers updated": "Voice providers updated.",
 };
 
-function onStatus(message) {
+// Errors about the audio the page sent; the utterance did not become a turn.
+const AUDIO_ERRORS = new Set([
+  "voice_unavailable",
+  "not_recording",
+  "already_recording",
+  "chunk_out_of_order",
+  "bad_audio",
+  "unsupported_audio",
+  "empty_utterance",
+  "utterance_too_short",
+  "utterance_too_long",
+  "utterance_too_large",
+]);
+
+function onStatus({ message, turn_id: turnId }) {
   if (message === "nothing to cancel") return;
-  if (message === "speech_started" && player.playing) bargeIn();
-  const cancelled = /^cancelled turn (\S+)/.exec(message);
-  if (cancelled) {
-    state.awaiting.delete(cancelled[1]);
-    status.set("Stopped.");
+  if (message === "recording" && turnId && state.pendingVoice) {
+    chat.bind(state.pendingVoice, turnId); // push-to-talk: the relay names the turn up front
+  } else if (message === "speech_ended" && turnId) {
+    chat.placeholder(turnId, "(transcribing…)"); // hands-free: the relay ended an utterance
+  } else if (message === "speech_started" && player.playing) {
+    bargeIn();
+  } else if (message === "barge_in" && turnId) {
+    player.stopTurn(turnId); // the relay heard speech over this turn's audio and cancelled it
+  }
+  if ((message === "cancelled" || message === "barge_in") && turnId) {
+    state.awaiting.delete(turnId);
     refreshControls();
-    return;
   }
   status.set(STATUS_TEXT[message] || message);
 }
@@ -141,27 +165,35 @@ function onError({ code, message, turn_id: turnId }) {
     state.reauth = false;
     state.hadSession = false;
     const what = code === "auth_locked" ? "Sign-in locked" : "Sign-in failed";
-    showSignIn(`${again ? "Signing in again after a reconnect failed. " : ""}${what}: ${message} (${code})`);
+    const prefix = again ? "Signing in again after a reconnect failed. " : "";
+    showSignIn(`${prefix}${what}: ${message} (${code})`);
     status.set("Not signed in.");
     return;
   }
   if (code === "already_authenticated") return;
-  if (code === "turn_failed" && turnId) {
+  if (turnId && code === "tts_failed") {
+    status.set("The reply could not be spoken; it is shown above.");
+    return;
+  }
+  if (turnId) {
+    // turn_failed, stt_failed, audio_decode_failed, …: the turn ends here.
     state.awaiting.delete(turnId);
-    chat.reply(turnId, message, "failed");
+    chat.failed(turnId, message);
     status.set("Ready.");
     refreshControls();
     return;
   }
-  if (code === "voice_unavailable") {
-    if (state.pendingVoice) chat.refused(state.pendingVoice, "(voice input is not available)");
+  if (AUDIO_ERRORS.has(code)) {
+    if (state.pendingVoice) chat.refused(state.pendingVoice, `(not sent: ${message})`);
     state.pendingVoice = null;
-    if (handsFree.active) stopHandsFree(false);
-    if (errors.shown !== code) {
-      errors.show("This relay does not take voice input yet. Please type your message.", code);
+    if (code === "voice_unavailable") {
+      if (handsFree.active) stopHandsFree(false);
+      if (errors.shown !== code) {
+        errors.show("This relay does not take voice input yet. Please type your message.", code);
+      }
+      status.set("Ready.");
+      return;
     }
-    status.set("Ready.");
-    return;
   }
   errors.show(message, code);
 }
@@ -201,10 +233,13 @@ function onFrame(frame) {
       onGreeting(frame);
       break;
     case "status":
-      onStatus(frame.message);
+      onStatus(frame);
       break;
     case "processing_start":
       chat.started(frame.turn_id);
+      if (state.pendingVoice && chat.turnOf(state.pendingVoice) === frame.turn_id) {
+        state.pendingVoice = null;
+      }
       state.awaiting.add(frame.turn_id);
       status.set("Thinking…");
       refreshControls();
@@ -212,7 +247,11 @@ function onFrame(frame) {
     case "transcript_final":
       debug.lastTranscript = frame.text;
       chat.transcript(frame.turn_id, frame.text);
-      if (!frame.text.trim()) status.set("No speech detected. Try again, a little closer.");
+      if (!frame.text.trim()) {
+        state.awaiting.delete(frame.turn_id);
+        status.set("No speech detected. Try again, a little closer.");
+        refreshControls();
+      }
       break;
     case "agent_final":
       debug.lastReply = frame.text;
@@ -300,10 +339,7 @@ const recorder = new PushToTalkRecorder({
   },
   onStop() {
     send({ type: "stop_recording" });
-    if (state.pendingVoice) {
-      state.pendingVoice.user.querySelector(".text").textContent = "(transcribing…)";
-      state.pendingVoice = null;
-    }
+    if (state.pendingVoice) chat.pendingText(state.pendingVoice, "(transcribing…)");
     status.set("Transcribing…");
   },
 });

@@ -43,26 +43,55 @@ export class Chat {
     return entry;
   }
 
-  // processing_start: the oldest waiting message gets the turn id; otherwise (hands-free,
-  // where the relay ends utterances itself) a new placeholder is added.
+  // processing_start: a turn not named earlier is the oldest waiting message (typed turns are
+  // named only here); with nothing waiting, a placeholder is added.
   started(turnId) {
     if (this.turns.has(turnId)) return;
-    const entry = this.waiting.shift() || {
-      user: this.add(message("user", "…", "pending")),
-      agent: null,
-    };
+    const entry = this.waiting.shift();
+    if (entry) this.bind(entry, turnId);
+    else this.placeholder(turnId, "…");
+  }
+
+  // A turn the user did not send from this page's queue (hands-free utterances).
+  placeholder(turnId, text) {
+    if (this.turns.has(turnId)) return;
+    const entry = { user: this.add(message("user", text, "pending")), agent: null, turnId };
     this.turns.set(turnId, entry);
+  }
+
+  // The relay named the turn of a waiting message before processing_start.
+  bind(entry, turnId) {
+    const index = this.waiting.indexOf(entry);
+    if (index >= 0) this.waiting.splice(index, 1);
+    entry.turnId = turnId;
+    this.turns.set(turnId, entry);
+  }
+
+  turnOf(entry) {
+    return entry.turnId || null;
+  }
+
+  pendingText(entry, text) {
+    entry.user.querySelector(".text").textContent = text;
+  }
+
+  // The turn ended in an error: on the user's side while it was still being transcribed.
+  failed(turnId, text) {
+    const entry = this.entry(turnId);
+    if (entry.user.classList.contains("pending")) setText(entry.user, `(${text})`, "failed");
+    else this.reply(turnId, text, "failed");
   }
 
   // Drop a waiting message the relay refused (it never got a turn).
   refused(entry, note) {
     const index = this.waiting.indexOf(entry);
     if (index >= 0) this.waiting.splice(index, 1);
+    if (entry.turnId) this.turns.delete(entry.turnId);
     setText(entry.user, note, "failed");
   }
 
   entry(turnId) {
-    if (!this.turns.has(turnId)) this.started(turnId);
+    if (!this.turns.has(turnId)) this.placeholder(turnId, "…");
     return this.turns.get(turnId);
   }
 
