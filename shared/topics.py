@@ -37,9 +37,7 @@ FUNCTION_SUBSCRIPTIONS = (
     FunctionSubscription(
         "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
     ),
-    FunctionSubscription(
-        "tts-agent-reply", AGENT_REPLY, "tts", "handle_agent_reply", ordered=True
-    ),
+    FunctionSubscription("tts-agent-reply", AGENT_REPLY, "tts", "handle_agent_reply", ordered=True),
     FunctionSubscription(
         "monitor-monitor-events", MONITOR_EVENTS, "monitor", "handle_monitor_event"
     ),
