@@ -1,51 +1,68 @@
-"""``make bench``: start the local stack on free ports, run each benchmark, write the figures."""
+"""``make bench``: start the local stack on free ports, run the benchmarks, write the figures.
+
+``python -m bench.run [typed|voice|all]`` (default all). Results go to bench/results/*.json.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bench import typed_turn
+from bench import typed_turn, voice
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpus": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _write(name: str, figures: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    report = {
+        "machine": _machine(),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        name: figures,
+    }
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return out
 
 
 def main() -> int:
     from tests.e2e.conftest import stack_env, start_stack, stop_stack
 
-    state = Path(tempfile.mkdtemp(prefix="convonet-bench-"))
-    env = stack_env(state)
-    stack = start_stack(env)
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which not in ("typed", "voice", "all"):
+        print("usage: python -m bench.run [typed|voice|all]", file=sys.stderr)
+        return 2
+    stack = start_stack(stack_env(Path(tempfile.mkdtemp(prefix="convonet-bench-"))))
+    written = []
     try:
-        report = {
-            "machine": {
-                "cpus": _cpus(),
-                "python": platform.python_version(),
-                "platform": platform.platform(),
-            },
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "typed_turn": typed_turn.run(
-                stack, turns=int(sys.argv[1]) if len(sys.argv) > 1 else 60
-            ),
-        }
+        if which in ("typed", "all"):
+            figures = typed_turn.run(stack, turns=60)
+            typed_turn.print_report(figures)
+            written.append(_write("typed_turn", figures))
+        if which in ("voice", "all"):
+            figures = voice.run(stack, repeats=3)
+            voice.print_report(figures)
+            written.append(_write("voice", figures))
     finally:
         stop_stack(stack)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "typed_turn.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    typed_turn.print_report(report["typed_turn"])
-    print(f"\nwritten to {out.relative_to(RESULTS.parents[1])}")
+    for path in written:
+        print(f"written to {path.relative_to(RESULTS.parents[1])}")
     return 0
-
-
-def _cpus() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,11 @@ class VoiceUtterance(Contract):
     stt_mode: Literal["batch", "streaming"] = "batch"
     language: str = "en"
     ended_at: float = Field(description="epoch seconds when the caller stopped speaking")
+    speculative: bool = Field(
+        default=False,
+        description="sent at a pause before the end of speech is certain: transcribe and keep "
+        "the result for the final utterance of the same turn, publish nothing",
+    )
 
 
 class VoiceTranscript(Contract):

@@ -131,10 +131,6 @@ class SpeechSettings(CommonSettings):
     )
     provider_timeout_seconds: float = Field(default=8.0, gt=0)
     max_utterance_seconds: float = Field(default=60.0, gt=0)
-    inline_audio_limit: int = Field(default=512 * 1024, description="bytes sent inline on the bus")
-    audio_bucket: str = Field(
-        default="convonet-audio", description="Cloud Storage bucket for audio"
-    )
     whisper_trim_encoder: bool = True
     whisper_threads: int = Field(default=2, ge=1)
 

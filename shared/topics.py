@@ -33,7 +33,9 @@ class FunctionSubscription:
 
 
 FUNCTION_SUBSCRIPTIONS = (
-    FunctionSubscription("stt-voice-utterance", VOICE_UTTERANCE, "stt", "handle_voice_utterance"),
+    FunctionSubscription(
+        "stt-voice-utterance", VOICE_UTTERANCE, "stt", "handle_voice_utterance", ordered=True
+    ),
     FunctionSubscription(
         "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
     ),

@@ -37,6 +37,8 @@ class Utterance:
     started_at: float
     ended_at: float  # when the caller stopped speaking (epoch seconds)
     mode: str  # batch | streaming
+    speculative: bool = False
+    language: str = "en"
 
 
 def b64(data: str) -> bytes:
@@ -70,6 +72,7 @@ class BatchRecording:
     limits: Limits
     mime_type: str = DEFAULT_MIME
     sample_rate: int | None = None
+    language: str = "en"
     turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     started_at: float = field(default_factory=time.time)
     chunks: list[bytes] = field(default_factory=list)
@@ -122,7 +125,14 @@ class BatchRecording:
                 )
         now = time.time()
         return Utterance(
-            self.turn_id, data, self.mime_type, self.sample_rate, self.started_at, now, "batch"
+            self.turn_id,
+            data,
+            self.mime_type,
+            self.sample_rate,
+            self.started_at,
+            now,
+            "batch",
+            language=self.language,
         )
 
 
@@ -144,6 +154,7 @@ class StreamingCapture:
     sample_rate: int
     silence_ms: int
     aggressiveness: int
+    language: str = "en"
     next_sequence: int = 0
     turn_id: str | None = None
     speech_started_at: float = 0.0
@@ -191,10 +202,19 @@ class StreamingCapture:
             self.speech_started_at = time.time()
             return ("speech_started", None)
         assert self.turn_id is not None
+        if event.kind == "pause":
+            # Speech may be over: let STT start now; the final utterance reuses its work.
+            return ("pause", self._utterance(event, speculative=True))
+        utterance = self._utterance(event, speculative=False)
+        self.turn_id = None
+        return ("speech_ended", utterance)
+
+    def _utterance(self, event: EndpointEvent, speculative: bool) -> Utterance:
+        assert self.turn_id is not None
         # Speech ended `trailing` ms ago: the silence the endpointer waited through.
         trailing = self.endpointer.position_ms - event.speech_end_offset_ms
         ended_at = time.time() - trailing / 1000
-        utterance = Utterance(
+        return Utterance(
             self.turn_id,
             pcm_to_wav(event.audio, self.sample_rate),
             "audio/wav",
@@ -202,6 +222,6 @@ class StreamingCapture:
             self.speech_started_at,
             ended_at,
             "streaming",
+            speculative,
+            self.language,
         )
-        self.turn_id = None
-        return ("speech_ended", utterance)

@@ -258,11 +258,15 @@ class ClientConnection:
                     frame.sample_rate or 16000,
                     self.svc.settings.vad_silence_ms,
                     self.svc.settings.vad_aggressiveness,
+                    frame.language,
                 )
                 await self.send(Status(message="listening"))
             else:
                 self.recording = BatchRecording(
-                    self._limits(), frame.mime_type or "audio/webm;codecs=opus", frame.sample_rate
+                    self._limits(),
+                    frame.mime_type or "audio/webm;codecs=opus",
+                    frame.sample_rate,
+                    frame.language,
                 )
                 await self.send(Status(message="recording", turn_id=self.recording.turn_id))
         elif isinstance(frame, AudioChunk):
@@ -316,6 +320,8 @@ class ClientConnection:
                 await self.cancel_turn(barged)
                 await self.send(Status(message="barge_in", turn_id=barged))
             await self.send(Status(message="speech_started"))
+        elif kind == "pause" and utterance is not None:
+            await self.publish_speculation(utterance)
         elif utterance is not None:
             await self.send(Status(message="speech_ended", turn_id=utterance.turn_id))
             await self.publish_utterance(utterance)
@@ -333,6 +339,7 @@ class ClientConnection:
                 audio=payload,
                 stt_provider=session.stt_provider,
                 stt_mode=utterance.mode,  # type: ignore[arg-type]
+                language=utterance.language,
                 ended_at=utterance.ended_at,
             )
             publish_started = time.time()
@@ -357,6 +364,25 @@ class ClientConnection:
             )
             self._record_stage(utterance.turn_id, "audio_received", utterance.started_at, stopped)
             self._record_stage(utterance.turn_id, "utterance_published", publish_started, published)
+
+    async def publish_speculation(self, utterance: Utterance) -> None:
+        """At a pause, let STT start before the end of speech is certain (no reply yet)."""
+        assert self.session is not None
+        if len(utterance.data) > self.svc.settings.inline_audio_limit:
+            return  # long utterances are not worth a second upload
+        payload = await self._audio_payload(self.session, utterance)
+        message = VoiceUtterance(
+            session_id=self.session.id,
+            turn_id=utterance.turn_id,
+            user_id=self.session.user_id,
+            audio=payload,
+            stt_provider=self.session.stt_provider,
+            stt_mode="streaming",
+            language=utterance.language,
+            ended_at=utterance.ended_at,
+            speculative=True,
+        )
+        await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_UTTERANCE, message)
 
     async def _audio_payload(self, session: Session, utterance: Utterance) -> AudioPayload:
         s = self.svc.settings

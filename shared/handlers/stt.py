@@ -14,14 +14,16 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
+
 from shared import audio_store, topics
 from shared.bus import Bus, InboundMessage, InvalidMessage, parse
 from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript, VoiceUtterance
 from shared.log import log_context
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
-from shared.speech import audio
-from shared.speech.base import FallbackReport, ProviderError, run_chain
+from shared.speech import audio, vad
+from shared.speech.base import FallbackReport, ProviderError, Transcript, run_chain
 from shared.speech.registry import ProviderRegistry
 from shared.tracing import continue_or_start
 from shared.ws_protocol import Error, Status, TranscriptFinal
@@ -60,7 +62,8 @@ class SttHandler:
                 raw, msg.audio.mime_type, msg.audio.sample_rate, self.settings.max_utterance_seconds
             )
         except audio.AudioError as exc:
-            self._reject(session_f.result(), msg, exc.code, str(exc), started)
+            if not msg.speculative:  # the final utterance will say what is wrong
+                self._reject(session_f.result(), msg, exc.code, str(exc), started)
             return
         decoded = time.time()
         turn = turn_f.result() or {}
@@ -68,16 +71,15 @@ class SttHandler:
             log.info("utterance already transcribed or cancelled; skipped")
             return
         report = FallbackReport()
-        providers, skipped = self.registry.stt_chain(msg.stt_provider)
-        report.failures.extend(skipped)
         try:
-            transcript = run_chain(
-                providers,
-                lambda p: p.transcribe(pcm, msg.language),
-                self.settings.provider_timeout_seconds,
-                report,
-            )
+            transcript = self._reuse_speculation(turn, pcm)
+            if transcript is None:
+                transcript = self._transcribe(msg, pcm, report)
+            else:
+                report.provider = transcript.provider
         except ProviderError as exc:
+            if msg.speculative:
+                return
             self._reject(
                 session_f.result(),
                 msg,
@@ -88,6 +90,24 @@ class SttHandler:
             )
             return
         transcribed = time.time()
+        if msg.speculative:
+            self.store.update_turn(
+                msg.session_id,
+                msg.turn_id,
+                speculation={
+                    "samples": int(pcm.size),
+                    "text": transcript.text,
+                    "provider": report.provider,
+                },
+            )
+            log.info(
+                "speculative transcript kept",
+                extra={
+                    "stt_ms": round((transcribed - decoded) * 1000, 1),
+                    "audio_ms": int(pcm.size / 16),
+                },
+            )
+            return
         session = session_f.result()
         if session is None or session.user_id != msg.user_id:
             log.warning("utterance for an unknown session or another user; dropped")
@@ -156,6 +176,28 @@ class SttHandler:
                 "empty": not text,
             },
         )
+
+    def _transcribe(
+        self, msg: VoiceUtterance, pcm: np.ndarray, report: FallbackReport
+    ) -> Transcript:
+        providers, skipped = self.registry.stt_chain(msg.stt_provider)
+        report.failures.extend(skipped)
+        return run_chain(
+            providers,
+            lambda p: p.transcribe(pcm, msg.language),
+            self.settings.provider_timeout_seconds,
+            report,
+        )
+
+    @staticmethod
+    def _reuse_speculation(turn: dict[str, Any], pcm: np.ndarray) -> Transcript | None:
+        """The transcript made at the caller's pause, if all that came after it is silence."""
+        spec = turn.get("speculation")
+        if not spec or not 0 < int(spec["samples"]) <= pcm.size:
+            return None
+        if vad.has_speech(pcm[int(spec["samples"]) :], min_speech_ms=60):
+            return None
+        return Transcript(spec["text"], spec["provider"], no_speech=not spec["text"])
 
     def _audio_bytes(self, msg: VoiceUtterance) -> bytes:
         if msg.audio.data_b64 is not None:

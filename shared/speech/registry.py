@@ -105,11 +105,17 @@ class ProviderRegistry:
         return _chain(self.order(preferred, self.settings.tts_provider, OFFLINE_TTS), self.tts)
 
     def warm_stt(self) -> None:
-        """Load the default and offline STT at instance start, not on the first call."""
-        _chain(self.order(None, self.settings.stt_provider, OFFLINE_STT), self.stt)
+        """Load the default and offline STT at instance start, not on the first call.
+
+        Raises if one cannot start (a refused key, a missing model): better an instance that
+        fails to start, loudly, than one that fails callers mid-call.
+        """
+        for name in self.order(None, self.settings.stt_provider, OFFLINE_STT):
+            self.stt(name)
 
     def warm_tts(self) -> None:
-        _chain(self.order(None, self.settings.tts_provider, OFFLINE_TTS), self.tts)
+        for name in self.order(None, self.settings.tts_provider, OFFLINE_TTS):
+            self.tts(name)
 
 
 def _chain(names: list[str], get: Callable[[str], P]) -> tuple[list[P], list[str]]:

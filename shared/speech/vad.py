@@ -31,7 +31,7 @@ def has_speech(pcm: np.ndarray, sample_rate: int = 16_000, min_speech_ms: int = 
 
 @dataclass
 class EndpointEvent:
-    kind: str  # "speech_started" | "speech_ended"
+    kind: str  # "speech_started" | "pause" | "speech_ended"
     audio: bytes = b""  # the utterance (with pre-roll), on speech_ended
     speech_end_offset_ms: int = 0  # where speech stopped, from the stream's start
 
@@ -46,6 +46,7 @@ class Endpointer:
 
     sample_rate: int = 16_000
     silence_ms: int = 300
+    pause_ms: int = 90  # a "pause" event this far into a silence: a cue to start work early
     start_ms: int = 90
     preroll_ms: int = 300
     aggressiveness: int = 2
@@ -58,6 +59,7 @@ class Endpointer:
     _in_speech: bool = False
     _position_ms: int = 0
     _last_voiced_end_ms: int = 0
+    _paused: bool = False
 
     def __post_init__(self) -> None:
         if self.sample_rate not in (8000, 16000, 32000, 48000):
@@ -100,9 +102,16 @@ class Endpointer:
             self._utterance.append(frame)
             if voiced:
                 self._silent_run = 0
+                self._paused = False
                 self._last_voiced_end_ms = self._position_ms
             else:
                 self._silent_run += 1
+                silent_ms = self._silent_run * FRAME_MS
+                if silent_ms >= self.pause_ms and not self._paused and silent_ms < self.silence_ms:
+                    self._paused = True
+                    events.append(
+                        EndpointEvent("pause", b"".join(self._utterance), self._last_voiced_end_ms)
+                    )
                 if self._silent_run * FRAME_MS >= self.silence_ms:
                     events.append(self.end())
         return events
@@ -114,4 +123,5 @@ class Endpointer:
         self._utterance = []
         self._voiced_run = 0
         self._silent_run = 0
+        self._paused = False
         return event
