@@ -1,6 +1,7 @@
 """Voice-to-voice latency on the local stack with the offline providers.
 
-push-to-talk  the client's stop_recording -> the first audio_chunk of the reply
+push-to-talk  each clip's WebM sent as a browser's MediaRecorder sends it (a chunk every 250 ms
+              of speech, in real time); from stop_recording -> the first audio_chunk
 hands-free    each clip streamed as 20 ms audio_frames at real-time pace; from the end of the
               speech in the clip (its length less the 300 ms of trailing silence) -> first audio
 floor         the same models in this one process, no relay, bus or stores:
@@ -59,10 +60,12 @@ async def _push_to_talk(stack: RunningStack, repeats: int) -> tuple[str, list[di
     samples = []
     for round_ in range(repeats + 1):
         for clip in _clips():
+            data = (SPEECH / clip["webm_opus"]).read_bytes()
+            recording = asyncio.create_task(client.recv())  # status: recording
             await send_batch(
-                client, (SPEECH / clip["webm_opus"]).read_bytes(), "audio/webm;codecs=opus"
+                client, data, "audio/webm;codecs=opus", real_time_seconds=clip["seconds"]
             )
-            await client.recv()  # status: recording
+            await recording
             stopped = time.time()
             await client.send({"type": "stop_recording"})
             first_at, turn = await _first_audio(client)

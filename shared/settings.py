@@ -103,6 +103,11 @@ class RelaySettings(DatabaseSettings):
     audio_bucket: str = "convonet-audio"
     vad_silence_ms: int = Field(default=300, ge=90, le=3000, description="hands-free end of speech")
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    speculate_every_ms: int = Field(
+        default=250,
+        ge=0,
+        description="push-to-talk: offer STT the audio so far this often (0: off)",
+    )
 
     @model_validator(mode="after")
     def _check_pepper(self) -> RelaySettings:

@@ -50,15 +50,59 @@ def pcm_frames(pcm: bytes, frame_ms: int = 20, rate: int = 16000) -> list[bytes]
 
 
 async def send_batch(
-    client: RelayClient, data: bytes, mime_type: str, chunk_bytes: int = 16000
+    client: RelayClient,
+    data: bytes,
+    mime_type: str,
+    chunk_bytes: int = 16000,
+    real_time_seconds: float | None = None,
 ) -> None:
-    """Push-to-talk: start_recording, the file in audio_chunk frames (no stop_recording)."""
+    """Push-to-talk: start_recording, then the file in audio_chunk frames (no stop_recording).
+
+    With ``real_time_seconds`` the file goes out as a browser's MediaRecorder sends it: one
+    chunk every 250 ms while the caller speaks, the last one as the button is released.
+    """
     import base64
+    import math
+    import time
 
     await client.send({"type": "start_recording", "stt_mode": "batch", "mime_type": mime_type})
-    for sequence, start in enumerate(range(0, len(data), chunk_bytes)):
-        chunk = base64.b64encode(data[start : start + chunk_bytes]).decode()
+    slice_s = 0.25
+    if real_time_seconds and mime_type.startswith("audio/webm"):
+        offsets = webm_time_offsets(data, slice_s)
+    else:
+        size = chunk_bytes
+        if real_time_seconds:
+            size = math.ceil(len(data) / max(1, math.ceil(real_time_seconds / slice_s)))
+        offsets = list(range(0, len(data), size))
+    t0 = time.monotonic()
+    for sequence, start in enumerate(offsets):
+        if real_time_seconds:
+            delay = t0 + (sequence + 1) * slice_s - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        end = offsets[sequence + 1] if sequence + 1 < len(offsets) else len(data)
+        chunk = base64.b64encode(data[start:end]).decode()
         await client.send({"type": "audio_chunk", "sequence": sequence, "data_b64": chunk})
+
+
+def webm_time_offsets(data: bytes, slice_s: float) -> list[int]:
+    """Byte offsets that cut a WebM file into slices of `slice_s` seconds of audio, as a
+    MediaRecorder with that timeslice would hand them over (Opus is variable-rate: equal byte
+    slices would not be equal time slices)."""
+    import io
+
+    import av
+
+    offsets, boundary = [0], slice_s
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.pos is None:
+                continue
+            if float(packet.pts * stream.time_base) >= boundary:
+                offsets.append(int(packet.pos))
+                boundary += slice_s
+    return sorted(set(offsets))
 
 
 async def stream_pcm(

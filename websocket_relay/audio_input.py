@@ -77,6 +77,9 @@ class BatchRecording:
     started_at: float = field(default_factory=time.time)
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
+    speculate_every: float = 0.0  # seconds between speculative snapshots; 0 turns them off
+    speculate_max_bytes: int = 0
+    _last_speculation: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
         _check_type(self.mime_type, self.sample_rate)
@@ -107,6 +110,33 @@ class BatchRecording:
                 "utterance_too_long", f"recordings are limited to {self.limits.max_seconds:.0f} s"
             )
         self.chunks.append(data)
+
+    def speculation(self) -> Utterance | None:
+        """The audio so far, for STT to work on while the caller is still holding the button.
+
+        Offered at most every ``speculate_every`` seconds, and only while small: STT keeps the
+        result if the audio ends in a pause, and the final utterance reuses it.
+        """
+        now = time.time()
+        if (
+            not self.speculate_every
+            or len(self.chunks) < 2
+            or now - self._last_speculation < self.speculate_every
+            or self.size > self.speculate_max_bytes
+        ):
+            return None
+        self._last_speculation = now
+        return Utterance(
+            self.turn_id,
+            b"".join(self.chunks),
+            self.mime_type,
+            self.sample_rate,
+            self.started_at,
+            now,
+            "batch",
+            speculative=True,
+            language=self.language,
+        )
 
     def finish(self) -> Utterance:
         data = b"".join(self.chunks)

@@ -267,6 +267,8 @@ class ClientConnection:
                     frame.mime_type or "audio/webm;codecs=opus",
                     frame.sample_rate,
                     frame.language,
+                    speculate_every=self.svc.settings.speculate_every_ms / 1000,
+                    speculate_max_bytes=self.svc.settings.inline_audio_limit,
                 )
                 await self.send(Status(message="recording", turn_id=self.recording.turn_id))
         elif isinstance(frame, AudioChunk):
@@ -282,6 +284,9 @@ class ClientConnection:
                 if bad.code != "chunk_out_of_order":  # a bad header or size drops the recording
                     self.recording = None
                 raise
+            speculation = self.recording.speculation()
+            if speculation is not None:
+                await self.publish_speculation(speculation)
         elif isinstance(frame, StopRecording):
             await self.on_stop_recording()
         elif isinstance(frame, AudioFrame):
@@ -377,7 +382,7 @@ class ClientConnection:
             user_id=self.session.user_id,
             audio=payload,
             stt_provider=self.session.stt_provider,
-            stt_mode="streaming",
+            stt_mode=utterance.mode,  # type: ignore[arg-type]
             language=utterance.language,
             ended_at=utterance.ended_at,
             speculative=True,

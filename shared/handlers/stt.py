@@ -33,6 +33,16 @@ SERVICE = "stt"
 _io = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt-io")
 
 
+# A snapshot is worth transcribing only if it ends between words (a quiet 30 ms frame); the
+# final utterance reuses the result only if nothing but silence follows it.
+PAUSE_SAMPLES = 16_000 * 30 // 1000
+STALE_SECONDS = 0.3  # a snapshot that waited longer than this is skipped unread
+
+
+def _ends_in_pause(pcm: np.ndarray) -> bool:
+    return pcm.size > PAUSE_SAMPLES and not vad.has_speech(pcm[-PAUSE_SAMPLES:], min_speech_ms=30)
+
+
 class SttHandler:
     def __init__(self, bus: Bus, store: SessionStore, registry: ProviderRegistry, project_id: str):
         self.bus = bus
@@ -53,6 +63,8 @@ class SttHandler:
 
     def _handle(self, msg: VoiceUtterance) -> None:
         started = time.time()
+        if msg.speculative and started - msg.ended_at > STALE_SECONDS:
+            return  # a newer snapshot, or the final utterance, is already behind it
         # Firestore reads run while the audio is decoded and transcribed.
         session_f = _io.submit(self.store.get_session, msg.session_id)
         turn_f = _io.submit(self.store.get_turn, msg.session_id, msg.turn_id)
@@ -70,6 +82,10 @@ class SttHandler:
         if turn.get("stt_done") or turn.get("cancelled"):
             log.info("utterance already transcribed or cancelled; skipped")
             return
+        if msg.speculative and (turn.get("source") or not _ends_in_pause(pcm)):
+            # The final utterance is already on its way (the relay opened the turn), or the
+            # caller is mid-word: either way this snapshot's transcript would go unused.
+            return  # still speaking (or a stale snapshot): the work would be thrown away
         report = FallbackReport()
         try:
             transcript = self._reuse_speculation(turn, pcm)

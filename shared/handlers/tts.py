@@ -8,6 +8,7 @@ turn (barge-in) gets no more audio; a redelivered sentence is not spoken twice.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import logging
 import time
 from typing import Any
@@ -27,6 +28,7 @@ from shared.ws_protocol import AudioOut, Error, Greeting
 
 log = logging.getLogger(__name__)
 SERVICE = "tts"
+_io = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="tts-io")
 
 
 class TtsHandler:
@@ -47,11 +49,12 @@ class TtsHandler:
 
     def _handle(self, msg: AgentReply) -> None:
         started = time.time()
+        turn_f = _io.submit(self.store.get_turn, msg.session_id, msg.turn_id)
         session = self.store.get_session(msg.session_id)
+        turn = turn_f.result() or {}
         if session is None:
             log.warning("reply for an unknown session; dropped")
             return
-        turn = self.store.get_turn(msg.session_id, msg.turn_id) or {}
         if turn.get("cancelled"):
             log.info("turn cancelled; sentence not spoken")
             return
@@ -87,8 +90,7 @@ class TtsHandler:
             event: Any = Greeting(text=msg.text, data_b64=data_b64, mime_type=speech.mime_type)
             key = "greeting"
         else:
-            if self.store.is_cancelled(msg.session_id, msg.turn_id):  # barge-in while synthesising
-                return
+            # A barge-in during synthesis is caught by the relay, which drops the turn's audio.
             event = AudioOut(
                 turn_id=msg.turn_id,
                 chunk_index=msg.sentence_index,
