@@ -77,8 +77,12 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     assert TraceContext.parse(out.attributes["traceparent"]).trace_id == trace.trace_id  # type: ignore[union-attr]
     body = json.loads(out.data)
     assert body["event"]["type"] == "agent_final" and "buy milk" in body["event"]["text"]
-    [reply] = replies.pull()
-    assert json.loads(reply.data)["is_final"] is True
+    pieces = [json.loads(m.data) for m in replies.pull(expect=2)]
+    assert [p["text"] for p in pieces] == [
+        "Okay,",
+        "I added buy milk to your todo list for Friday, November 27.",
+    ]
+    assert [(p["sentence_index"], p["is_final"]) for p in pieces] == [(0, False), (1, True)]
     [event] = monitor.pull()
     record = json.loads(event.data)
     assert record["kind"] == "turn_completed" and record["tool_calls"][0]["name"] == "add_todo"
