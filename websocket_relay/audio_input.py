@@ -147,8 +147,9 @@ class BatchRecording:
                 "utterance_too_short",
                 f"the recording ({len(data)} bytes) is too short to hold speech",
             )
-        if kind_of(self.mime_type) == "pcm" and self.sample_rate:
-            seconds = len(data) / 2 / self.sample_rate
+        rate = self.sample_rate or int(MimeType.parse(self.mime_type).params.get("rate", "0") or 0)
+        if kind_of(self.mime_type) == "pcm" and rate:
+            seconds = len(data) / 2 / rate
             if seconds > self.limits.max_seconds:
                 raise AudioInputError(
                     "utterance_too_long", f"utterance of {seconds:.0f} s is over the limit"
