@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -116,18 +116,40 @@ class Bus:
         timeout: float = 30.0,
     ) -> str:
         """Publish and wait for the server's id. Messages of one session stay in order."""
+        return self.publish_raw(
+            topic,
+            message.model_dump_json().encode(),
+            self._attributes(message, relay_id),
+            ordering_key=message.session_id if ordered else "",
+            timeout=timeout,
+        )
+
+    def publish_many(
+        self, topic: str, messages: Sequence[Contract], timeout: float = 30.0
+    ) -> list[str]:
+        """Publish in order without waiting between messages, then wait for all of them."""
+        pending = [
+            (self._send(topic, m.model_dump_json().encode(), self._attributes(m), m.session_id), m)
+            for m in messages
+        ]
+        return [self._wait(topic, future, m.session_id, timeout) for future, m in pending]
+
+    def _attributes(self, message: Contract, relay_id: str | None = None) -> dict[str, str]:
         attributes = {"session_id": message.session_id, "turn_id": message.turn_id}
         if relay_id:
             attributes["relay_id"] = relay_id
         trace = current_trace.get()
         if trace is not None:
             attributes["traceparent"] = trace.traceparent
-        return self.publish_raw(
-            topic,
-            message.model_dump_json().encode(),
-            attributes,
-            ordering_key=message.session_id if ordered else "",
-            timeout=timeout,
+        return attributes
+
+    def _send(
+        self, topic: str, data: bytes, attributes: Mapping[str, str], ordering_key: str
+    ) -> Any:
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"message of {len(data)} bytes exceeds the bus limit")
+        return self.publisher.publish(
+            self.topic_path(topic), data, ordering_key=ordering_key, **attributes
         )
 
     def publish_raw(
@@ -139,10 +161,12 @@ class Bus:
         ordering_key: str = "",
         timeout: float = 30.0,
     ) -> str:
-        if len(data) > MAX_MESSAGE_BYTES:
-            raise ValueError(f"message of {len(data)} bytes exceeds the bus limit")
+        return self._wait(
+            topic, self._send(topic, data, attributes, ordering_key), ordering_key, timeout
+        )
+
+    def _wait(self, topic: str, future: Any, ordering_key: str, timeout: float) -> str:
         path = self.topic_path(topic)
-        future = self.publisher.publish(path, data, ordering_key=ordering_key, **attributes)
         try:
             return str(future.result(timeout=timeout))
         except Exception:

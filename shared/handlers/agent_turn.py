@@ -90,12 +90,17 @@ class AgentTurnHandler:
             self._fail(session, message, started, exc)
             return
         agent_done = time.time()
-        first_sentence_at = self._publish_sentences(session, message, outcome)
-        outbound_started = time.time()
+        pieces = self._reply_pieces(session, message, outcome)
+        self.bus.publish(topics.AGENT_REPLY, pieces[0])  # the first piece starts speech: alone
+        first_sentence_at = outbound_started = time.time()
         self._publish_outbound(
             session, message, AgentFinal(text=outcome.reply, turn_id=message.turn_id), "agent_final"
         )
         finished = time.time()
+        # The whole reply is ready at once, so the other pieces go out in one pipelined burst.
+        # tts checks the turn's cancellation mark before each piece, and the relay drops the
+        # audio of a cancelled turn.
+        self.bus.publish_many(topics.AGENT_REPLY, pieces[1:])
         self.store.save_memory(
             session.id,
             session.user_id,
@@ -137,29 +142,23 @@ class AgentTurnHandler:
             },
         )
 
-    def _publish_sentences(
-        self, session: Session, message: VoiceTranscript, outcome: AgentOutcome
-    ) -> float:
-        first_at = time.time()
+    @staticmethod
+    def _reply_pieces(
+        session: Session, message: VoiceTranscript, outcome: AgentOutcome
+    ) -> list[AgentReply]:
         sentences = outcome.sentences or [outcome.reply]
-        for index, sentence in enumerate(sentences):
-            if index and self.store.is_cancelled(session.id, message.turn_id):
-                log.info("turn cancelled; stopped publishing sentences")
-                break
-            self.bus.publish(
-                topics.AGENT_REPLY,
-                AgentReply(
-                    session_id=session.id,
-                    turn_id=message.turn_id,
-                    sentence_index=index,
-                    text=sentence,
-                    is_final=index == len(sentences) - 1,
-                    tts_provider=session.tts_provider,
-                ),
+        pieces = [
+            AgentReply(
+                session_id=session.id,
+                turn_id=message.turn_id,
+                sentence_index=index,
+                text=sentence,
+                is_final=index == len(sentences) - 1,
+                tts_provider=session.tts_provider,
             )
-            if index == 0:
-                first_at = time.time()
-        return first_at
+            for index, sentence in enumerate(sentences)
+        ]
+        return pieces
 
     def _publish_outbound(
         self, session: Session, message: VoiceTranscript, event: Any, key: str
