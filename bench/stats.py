@@ -47,6 +47,8 @@ def peak_rss_by_process(marker: str) -> dict[str, float]:
 
 
 def _label(cmd: str) -> str:
+    if "local.function_worker" in cmd:
+        return "fn " + cmd.split("local.function_worker", 1)[1].split()[0]
     for key, label in (
         ("pubsub", "pubsub-emulator"),
         ("firestore", "firestore-emulator"),
