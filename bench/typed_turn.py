@@ -24,11 +24,22 @@ from tests.wsclient import RelayClient
 PHRASES = ["add a todo to buy milk number {i}", "what are my todos"]
 
 
+async def _hear_reply(client: RelayClient) -> None:
+    """Wait for the spoken reply, as a caller would, so speech synthesis of one turn does not
+    compete for the CPU with the next turn."""
+    while True:
+        frame = await client.recv(30)
+        if frame["type"] == "audio_chunk" and frame["is_final"]:
+            return
+
+
 async def _drive(stack: RunningStack, turns: int) -> tuple[str, list[dict[str, Any]]]:
     client = await RelayClient.open(stack.relay_url)
     auth = await client.authenticate(DEMO_PIN)
+    await client.recv()  # greeting
     for i in range(3):  # warm-up turns, not measured
         await client.say(f"add a todo to warm up {i}")
+        await _hear_reply(client)
     samples = []
     for i in range(turns):
         text = PHRASES[i % 2].format(i=i)
@@ -38,6 +49,7 @@ async def _drive(stack: RunningStack, turns: int) -> tuple[str, list[dict[str, A
         final = frames[-1]
         assert final["type"] == "agent_final", final
         samples.append({"turn_id": final["turn_id"], "sent": sent, "received": received})
+        await _hear_reply(client)
     await client.close()
     return auth["session_id"], samples
 
