@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import time
 import uuid
-import wave
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from shared.speech.base import wav_bytes
 from shared.speech.formats import AudioError, MimeType, check_header, kind_of
 from shared.speech.vad import Endpointer, EndpointEvent
 
@@ -49,13 +50,7 @@ def b64(data: str) -> bytes:
 
 
 def pcm_to_wav(pcm: bytes, rate: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm)
-    return buffer.getvalue()
+    return wav_bytes(np.frombuffer(pcm, dtype="<i2"), rate)
 
 
 @dataclass

@@ -1,1 +1,28 @@
 """What each function does with a delivered message. Entry points in functions/ stay thin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.contracts import Contract
+from shared.log import log_context
+from shared.tracing import continue_or_start
+
+C = TypeVar("C", bound=Contract)
+
+
+def deliver(
+    bus: Bus, topic: str, model: type[C], inbound: InboundMessage, handle: Callable[[C], None]
+) -> None:
+    """Parse a delivered message (dead-lettering what does not parse, which no retry would
+    fix), then run ``handle`` inside the message's trace and session/turn log labels."""
+    try:
+        message = parse(model, inbound)
+    except InvalidMessage as exc:
+        bus.dead_letter(topic, inbound, str(exc))
+        return
+    trace = continue_or_start(inbound.attributes.get("traceparent"))
+    with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
+        handle(message)

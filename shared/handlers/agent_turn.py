@@ -22,7 +22,7 @@ from shared.agent.runner import (
     trim_history,
 )
 from shared.agent.tools import TurnContext, make_productivity_tools
-from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.bus import Bus, InboundMessage
 from shared.contracts import (
     AgentReply,
     MonitorEvent,
@@ -31,9 +31,8 @@ from shared.contracts import (
     VoiceTranscript,
 )
 from shared.db import Database
-from shared.log import log_context
+from shared.handlers import deliver
 from shared.session_store import Session, SessionStore
-from shared.tracing import continue_or_start
 from shared.ws_protocol import AgentFinal, Error
 
 log = logging.getLogger(__name__)
@@ -57,14 +56,7 @@ class AgentTurnHandler:
         self.memory_max_messages = memory_max_messages
 
     def handle(self, inbound: InboundMessage) -> None:
-        try:
-            message = parse(VoiceTranscript, inbound)
-        except InvalidMessage as exc:
-            self.bus.dead_letter(topics.VOICE_TRANSCRIPT, inbound, str(exc))
-            return
-        trace = continue_or_start(inbound.attributes.get("traceparent"))
-        with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
-            self._handle(message)
+        deliver(self.bus, topics.VOICE_TRANSCRIPT, VoiceTranscript, inbound, self._handle)
 
     def _handle(self, message: VoiceTranscript) -> None:
         session = self.store.get_session(message.session_id)

@@ -17,15 +17,14 @@ from typing import Any
 import numpy as np
 
 from shared import audio_store, topics
-from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.bus import Bus, InboundMessage
 from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript, VoiceUtterance
-from shared.log import log_context
+from shared.handlers import deliver
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
 from shared.speech import audio, vad
 from shared.speech.base import FallbackReport, ProviderError, Transcript, run_chain
 from shared.speech.registry import ProviderRegistry
-from shared.tracing import continue_or_start
 from shared.ws_protocol import Error, Status, TranscriptFinal
 
 log = logging.getLogger(__name__)
@@ -52,14 +51,7 @@ class SttHandler:
         self.project_id = project_id
 
     def handle(self, inbound: InboundMessage) -> None:
-        try:
-            message = parse(VoiceUtterance, inbound)
-        except InvalidMessage as exc:
-            self.bus.dead_letter(topics.VOICE_UTTERANCE, inbound, str(exc))
-            return
-        trace = continue_or_start(inbound.attributes.get("traceparent"))
-        with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
-            self._handle(message)
+        deliver(self.bus, topics.VOICE_UTTERANCE, VoiceUtterance, inbound, self._handle)
 
     def _handle(self, msg: VoiceUtterance) -> None:
         started = time.time()

@@ -16,14 +16,13 @@ from typing import Any
 from google.cloud import firestore
 
 from shared import topics
-from shared.bus import Bus, InboundMessage, InvalidMessage, parse
+from shared.bus import Bus, InboundMessage
 from shared.contracts import AgentReply, MonitorEvent, StageTiming
-from shared.log import log_context
+from shared.handlers import deliver
 from shared.outbound import send_to_client
 from shared.session_store import SessionStore
 from shared.speech.base import FallbackReport, ProviderError, run_chain
 from shared.speech.registry import ProviderRegistry
-from shared.tracing import continue_or_start
 from shared.ws_protocol import AudioOut, Error, Greeting
 
 log = logging.getLogger(__name__)
@@ -38,14 +37,7 @@ class TtsHandler:
         self.registry = registry
 
     def handle(self, inbound: InboundMessage) -> None:
-        try:
-            message = parse(AgentReply, inbound)
-        except InvalidMessage as exc:
-            self.bus.dead_letter(topics.AGENT_REPLY, inbound, str(exc))
-            return
-        trace = continue_or_start(inbound.attributes.get("traceparent"))
-        with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
-            self._handle(message)
+        deliver(self.bus, topics.AGENT_REPLY, AgentReply, inbound, self._handle)
 
     def _handle(self, msg: AgentReply) -> None:
         started = time.time()

@@ -237,7 +237,7 @@ class DeepgramTTS(TextToSpeech):
             raise self._conn.error("synthesis", exc) from None
         pcm = _raw_pcm(pcm)
         frames = len(pcm) // 2
-        data = _wav_from_pcm(pcm, TTS_SAMPLE_RATE)
+        data = wav_bytes(np.frombuffer(pcm, dtype="<i2"), TTS_SAMPLE_RATE)
         duration_ms = round(frames * 1000 / TTS_SAMPLE_RATE)
         return SpeechAudio(data, "audio/wav", TTS_SAMPLE_RATE, duration_ms, NAME)
 
@@ -260,13 +260,3 @@ def _raw_pcm(audio: bytes) -> bytes:
             f"Deepgram synthesis returned {len(audio)} bytes, not whole 16-bit samples"
         )
     return audio
-
-
-def _wav_from_pcm(pcm: bytes, sample_rate: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm)
-    return buffer.getvalue()
