@@ -34,17 +34,21 @@ class MonitorHandler:
         record = event.model_dump(mode="json")
         self.client.collection(f"{self.prefix}monitor_events").document(event_id).set(record)
         summary: dict[str, object] = {
+            "turn_id": event.turn_id,
             "session_id": event.session_id,
-            "user_id": event.user_id,
             "updated_at": event.at,
-            f"stages.{event.service}": event.kind,
+            "stages": {event.service: event.kind},
+            "timings": {
+                t.stage: {
+                    "started_at": t.started_at,
+                    "ended_at": t.ended_at,
+                    "ms": round((t.ended_at - t.started_at) * 1000, 1),
+                }
+                for t in event.timings
+            },
         }
-        for timing in event.timings:
-            summary[f"timings.{timing.stage}"] = {
-                "started_at": timing.started_at,
-                "ended_at": timing.ended_at,
-                "ms": round((timing.ended_at - timing.started_at) * 1000, 1),
-            }
+        if event.user_id:
+            summary["user_id"] = event.user_id
         if event.tool_calls:
             summary["tool_calls"] = [c.model_dump(mode="json") for c in event.tool_calls]
         if event.text_in:
@@ -52,6 +56,5 @@ class MonitorHandler:
         if event.text_out:
             summary["text_out"] = event.text_out
         doc = self.client.collection(f"{self.prefix}monitor_turns").document(event.turn_id)
-        # update() reads dotted keys as field paths; create the document first if it is new.
-        doc.set({"turn_id": event.turn_id}, merge=True)
-        doc.update(summary)
+        # One write; merge folds each service's stages and timings into the turn's maps.
+        doc.set(summary, merge=True)
