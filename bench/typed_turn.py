@@ -10,14 +10,12 @@ Stage boundaries come from the turn's timings in Firestore (all processes share 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from typing import Any
 
 from google.cloud import firestore
 
 from bench.stats import peak_rss_by_process, summary
-from local import services
 from tests.e2e.conftest import DEMO_PIN, RunningStack
 from tests.wsclient import RelayClient
 
@@ -55,14 +53,7 @@ async def _drive(stack: RunningStack, turns: int) -> tuple[str, list[dict[str, A
 
 
 def run(stack: RunningStack, turns: int = 60) -> dict[str, Any]:
-    os.environ.update(
-        services.emulator_env(
-            int(stack.env["CONVONET_PUBSUB_PORT"]),
-            int(stack.env["CONVONET_FIRESTORE_PORT"]),
-            int(stack.env["CONVONET_STORAGE_PORT"]),
-            "demo-convonet",
-        )
-    )
+    stack.use_its_emulators()
     session_id, samples = asyncio.run(_drive(stack, turns))
     db = firestore.Client(project="demo-convonet")
     turns_ref = db.collection("sessions").document(session_id).collection("turns")

@@ -21,7 +21,6 @@ from typing import Any
 from google.cloud import firestore
 
 from bench.stats import peak_rss_by_process, summary
-from local import services
 from shared.agent.runner import split_sentences
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import DEMO_PIN, RunningStack
@@ -176,14 +175,7 @@ def _floor(samples: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
 
 
 def run(stack: RunningStack, repeats: int = 3) -> dict[str, Any]:
-    os.environ.update(
-        services.emulator_env(
-            int(stack.env["CONVONET_PUBSUB_PORT"]),
-            int(stack.env["CONVONET_FIRESTORE_PORT"]),
-            int(stack.env["CONVONET_STORAGE_PORT"]),
-            "demo-convonet",
-        )
-    )
+    stack.use_its_emulators()
     ptt_session, ptt = asyncio.run(_push_to_talk(stack, repeats))
     hf_session, hf = asyncio.run(_hands_free(stack, repeats))
     time.sleep(1.0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from shared import topics
 from shared.bus import Bus, InboundMessage, InvalidMessage, parse
-from shared.contracts import Contract
+from shared.contracts import Contract, MonitorEvent, StageTiming
 from shared.log import log_context
 from shared.tracing import continue_or_start
 
@@ -26,3 +28,29 @@ def deliver(
     trace = continue_or_start(inbound.attributes.get("traceparent"))
     with log_context(trace, session_id=message.session_id, turn_id=message.turn_id):
         handle(message)
+
+
+def tell_monitor(
+    bus: Bus,
+    service: str,
+    message: Contract,
+    kind: str,
+    user_id: str | None,
+    timings: list[StageTiming],
+    **extra: Any,
+) -> None:
+    """Tell the monitor what a stage did for a turn (unordered: the monitor merges by turn)."""
+    bus.publish(
+        topics.MONITOR_EVENTS,
+        MonitorEvent(
+            session_id=message.session_id,
+            turn_id=message.turn_id,
+            service=service,
+            kind=kind,  # type: ignore[arg-type]
+            user_id=user_id,
+            timings=timings,
+            at=time.time(),
+            **extra,
+        ),
+        ordered=False,
+    )

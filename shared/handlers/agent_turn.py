@@ -25,13 +25,12 @@ from shared.agent.tools import TurnContext, make_productivity_tools
 from shared.bus import Bus, InboundMessage
 from shared.contracts import (
     AgentReply,
-    MonitorEvent,
     SessionOutbound,
     StageTiming,
     VoiceTranscript,
 )
 from shared.db import Database
-from shared.handlers import deliver
+from shared.handlers import deliver, tell_monitor
 from shared.session_store import Session, SessionStore
 from shared.ws_protocol import AgentFinal, Error
 
@@ -68,7 +67,7 @@ class AgentTurnHandler:
             log.info("duplicate delivery of a finished turn; skipped")
             return
         if turn.get("cancelled"):
-            self._publish_monitor(message, "cancelled", [], detail="cancelled before the agent ran")
+            self._report(message, "cancelled", [], detail="cancelled before the agent ran")
             return
 
         started = time.time()
@@ -117,7 +116,7 @@ class AgentTurnHandler:
                 t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
             },
         )
-        self._publish_monitor(
+        self._report(
             message,
             "turn_completed",
             timings,
@@ -167,23 +166,18 @@ class AgentTurnHandler:
             relay_id=session.relay_id,
         )
 
-    def _publish_monitor(
-        self, message: VoiceTranscript, kind: Any, timings: list[StageTiming], **extra: Any
+    def _report(
+        self, message: VoiceTranscript, kind: str, timings: list[StageTiming], **extra: Any
     ) -> None:
-        self.bus.publish(
-            topics.MONITOR_EVENTS,
-            MonitorEvent(
-                session_id=message.session_id,
-                turn_id=message.turn_id,
-                service=SERVICE,
-                kind=kind,
-                user_id=message.user_id,
-                timings=timings,
-                text_in=message.text,
-                at=time.time(),
-                **extra,
-            ),
-            ordered=False,
+        tell_monitor(
+            self.bus,
+            SERVICE,
+            message,
+            kind,
+            message.user_id,
+            timings,
+            text_in=message.text,
+            **extra,
         )
 
     def _fail(
@@ -196,7 +190,7 @@ class AgentTurnHandler:
             "error",
         )
         self.store.update_turn(session.id, message.turn_id, status="failed", agent_done=True)
-        self._publish_monitor(
+        self._report(
             message,
             "turn_failed",
             [StageTiming(stage="agent", started_at=started, ended_at=time.time())],

@@ -18,8 +18,8 @@ import numpy as np
 
 from shared import audio_store, topics
 from shared.bus import Bus, InboundMessage
-from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript, VoiceUtterance
-from shared.handlers import deliver
+from shared.contracts import StageTiming, VoiceTranscript, VoiceUtterance
+from shared.handlers import deliver, tell_monitor
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
 from shared.speech import audio, vad
@@ -168,9 +168,12 @@ class SttHandler:
                 t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
             },
         )
-        self._monitor(
+        tell_monitor(
+            self.bus,
+            SERVICE,
             msg,
             "fallback" if report.failures else "turn_started",
+            msg.user_id,
             timings,
             text_in=text,
             detail="; ".join(report.failures)[:2000] or f"provider {report.provider}",
@@ -238,27 +241,12 @@ class SttHandler:
         self.store.update_turn(
             msg.session_id, msg.turn_id, stt_done=True, status="rejected", error=code
         )
-        self._monitor(
+        tell_monitor(
+            self.bus,
+            SERVICE,
             msg,
             "turn_failed",
+            msg.user_id,
             [StageTiming(stage="stt", started_at=started, ended_at=time.time())],
             detail=f"{code}: {detail or message}"[:2000],
-        )
-
-    def _monitor(
-        self, msg: VoiceUtterance, kind: Any, timings: list[StageTiming], **extra: Any
-    ) -> None:
-        self.bus.publish(
-            topics.MONITOR_EVENTS,
-            MonitorEvent(
-                session_id=msg.session_id,
-                turn_id=msg.turn_id,
-                service=SERVICE,
-                kind=kind,
-                user_id=msg.user_id,
-                timings=timings,
-                at=time.time(),
-                **extra,
-            ),
-            ordered=False,
         )

@@ -17,8 +17,8 @@ from google.cloud import firestore
 
 from shared import topics
 from shared.bus import Bus, InboundMessage
-from shared.contracts import AgentReply, MonitorEvent, StageTiming
-from shared.handlers import deliver
+from shared.contracts import AgentReply, StageTiming
+from shared.handlers import deliver, tell_monitor
 from shared.outbound import send_to_client
 from shared.session_store import SessionStore
 from shared.speech.base import FallbackReport, ProviderError, run_chain
@@ -74,7 +74,9 @@ class TtsHandler:
                 ),
                 f"error:tts:{msg.sentence_index}",
             )
-            self._monitor(msg, session.user_id, "turn_failed", [], detail=str(exc)[:2000])
+            tell_monitor(
+                self.bus, SERVICE, msg, "turn_failed", session.user_id, [], detail=str(exc)[:2000]
+            )
             return
         synthesized = time.time()
         data_b64 = base64.b64encode(speech.data).decode()
@@ -104,10 +106,12 @@ class TtsHandler:
             timings={stage: {"started_at": started, "ended_at": sent}},
         )
         if report.failures or msg.sentence_index == 0:
-            self._monitor(
+            tell_monitor(
+                self.bus,
+                SERVICE,
                 msg,
-                session.user_id,
                 "fallback" if report.failures else "turn_started",
+                session.user_id,
                 timings,
                 detail="; ".join(report.failures)[:2000] or f"provider {report.provider}",
             )
@@ -119,22 +123,4 @@ class TtsHandler:
                 "tts_ms": round((synthesized - started) * 1000, 1),
                 "audio_ms": speech.duration_ms,
             },
-        )
-
-    def _monitor(
-        self, msg: AgentReply, user_id: str, kind: Any, timings: list[StageTiming], **extra: Any
-    ) -> None:
-        self.bus.publish(
-            topics.MONITOR_EVENTS,
-            MonitorEvent(
-                session_id=msg.session_id,
-                turn_id=msg.turn_id,
-                service=SERVICE,
-                kind=kind,
-                user_id=user_id,
-                timings=timings,
-                at=time.time(),
-                **extra,
-            ),
-            ordered=False,
         )

@@ -147,10 +147,29 @@ class _Connection:
             )
 
 
-class DeepgramSTT(SpeechToText):
-    """Prerecorded transcription of one utterance with Nova-3 and smart formatting."""
+class _DeepgramProvider:
+    """What both Deepgram providers share: one client, and the key checked at start."""
 
     name = NAME
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float,
+        *,
+        max_retries: int,
+    ) -> None:
+        self.model = model
+        self._conn = _Connection(api_key, base_url, timeout, max_retries)
+
+    def warm_up(self) -> None:
+        self._conn.validate_key()
+
+
+class DeepgramSTT(_DeepgramProvider, SpeechToText):
+    """Prerecorded transcription of one utterance with Nova-3 and smart formatting."""
 
     def __init__(
         self,
@@ -161,11 +180,7 @@ class DeepgramSTT(SpeechToText):
         *,
         max_retries: int = DEFAULT_MAX_RETRIES,
     ) -> None:
-        self.model = model
-        self._conn = _Connection(api_key, base_url, timeout, max_retries)
-
-    def warm_up(self) -> None:
-        self._conn.validate_key()
+        super().__init__(api_key, base_url, model, timeout, max_retries=max_retries)
 
     def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
         samples = np.asarray(pcm)
@@ -201,10 +216,8 @@ def _transcript_text(response: Any) -> str:
     return transcript if isinstance(transcript, str) else ""
 
 
-class DeepgramTTS(TextToSpeech):
+class DeepgramTTS(_DeepgramProvider, TextToSpeech):
     """Aura-2 synthesis as 24 kHz mono linear16, returned as a complete WAV."""
-
-    name = NAME
 
     def __init__(
         self,
@@ -215,11 +228,7 @@ class DeepgramTTS(TextToSpeech):
         *,
         max_retries: int = DEFAULT_MAX_RETRIES,
     ) -> None:
-        self.model = model
-        self._conn = _Connection(api_key, base_url, timeout, max_retries)
-
-    def warm_up(self) -> None:
-        self._conn.validate_key()
+        super().__init__(api_key, base_url, model, timeout, max_retries=max_retries)
 
     def synthesize(self, text: str) -> SpeechAudio:
         if not text.strip():

@@ -41,6 +41,17 @@ class RunningStack:
     def pg_port(self) -> int:
         return int(self.env["CONVONET_PG_PORT"])
 
+    def use_its_emulators(self) -> None:
+        """Point this process's Google clients at the stack's emulators."""
+        os.environ.update(
+            services.emulator_env(
+                int(self.env["CONVONET_PUBSUB_PORT"]),
+                int(self.env["CONVONET_FIRESTORE_PORT"]),
+                int(self.env["CONVONET_STORAGE_PORT"]),
+                "demo-convonet",
+            )
+        )
+
 
 def stack_env(state_dir: Path) -> dict[str, str]:
     names = ["HTTP", "RELAY", "PUBSUB", "FIRESTORE", "STORAGE", "PG"]
@@ -98,14 +109,6 @@ def stop_stack(stack: RunningStack) -> int:
 def stack() -> Iterator[RunningStack]:
     state = Path(tempfile.mkdtemp(prefix="convonet-e2e-"))
     running = start_stack(stack_env(state))
-    # The test process talks to the same emulators as the stack.
-    os.environ.update(
-        services.emulator_env(
-            int(running.env["CONVONET_PUBSUB_PORT"]),
-            int(running.env["CONVONET_FIRESTORE_PORT"]),
-            int(running.env["CONVONET_STORAGE_PORT"]),
-            "demo-convonet",
-        )
-    )
+    running.use_its_emulators()  # the tests talk to the same emulators as the stack
     yield running
     stop_stack(running)
