@@ -22,8 +22,19 @@ def put(project_id: str, bucket: str, name: str, data: bytes, mime_type: str) ->
     return f"gs://{bucket}/{name}"
 
 
-def get(project_id: str, uri: str) -> bytes:
+def utterance_prefix(session_id: str) -> str:
+    """Where the relay keeps a session's utterances: ``utterances/{session_id}/{turn_id}``."""
+    return f"utterances/{session_id}/"
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``gs://bucket/name`` -> (bucket, name)."""
     if not uri.startswith("gs://"):
         raise ValueError(f"not a Cloud Storage URI: {uri}")
     bucket, _, name = uri[len("gs://") :].partition("/")
+    return bucket, name
+
+
+def get(project_id: str, uri: str) -> bytes:
+    bucket, name = split_uri(uri)
     return bytes(_client(project_id).bucket(bucket).blob(name).download_as_bytes())

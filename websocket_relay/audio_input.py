@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shared.speech.base import wav_bytes
-from shared.speech.formats import AudioError, MimeType, check_header, kind_of
+from shared.speech.formats import (
+    AudioError,
+    MimeType,
+    check_declared_length,
+    check_header,
+    kind_of,
+)
 from shared.speech.vad import Endpointer, EndpointEvent
 
 DEFAULT_MIME = "audio/webm;codecs=opus"
@@ -94,6 +100,7 @@ class BatchRecording:
                 check_header(data, self.mime_type)
             except AudioError as exc:
                 raise AudioInputError(exc.code, str(exc)) from exc
+            self._check_declared_length(data)  # a WAV header says it from the first chunk
         self.size += len(data)
         if self.size > self.limits.max_bytes:
             raise AudioInputError(
@@ -121,9 +128,12 @@ class BatchRecording:
         ):
             return None
         self._last_speculation = now
+        data = b"".join(self.chunks)
+        if self._declares_too_long(data):
+            return None  # stop_recording will refuse it; STT need not see it meanwhile
         return Utterance(
             self.turn_id,
-            b"".join(self.chunks),
+            data,
             self.mime_type,
             self.sample_rate,
             self.started_at,
@@ -149,6 +159,7 @@ class BatchRecording:
                 raise AudioInputError(
                     "utterance_too_long", f"utterance of {seconds:.0f} s is over the limit"
                 )
+        self._check_declared_length(data)  # an Ogg file says it on its last page
         now = time.time()
         return Utterance(
             self.turn_id,
@@ -160,6 +171,22 @@ class BatchRecording:
             "batch",
             language=self.language,
         )
+
+    def _check_declared_length(self, data: bytes) -> None:
+        """Refuse a container whose headers already say it is longer than the limit."""
+        if kind_of(self.mime_type) != "container":
+            return
+        try:
+            check_declared_length(data, self.limits.max_seconds)
+        except AudioError as exc:
+            raise AudioInputError(exc.code, str(exc)) from exc
+
+    def _declares_too_long(self, data: bytes) -> bool:
+        try:
+            self._check_declared_length(data)
+        except AudioInputError:
+            return True
+        return False
 
 
 def _check_type(mime_type: str, sample_rate: int | None) -> None:

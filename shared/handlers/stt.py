@@ -12,7 +12,7 @@ import binascii
 import concurrent.futures
 import logging
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -36,6 +36,11 @@ _io = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="s
 # final utterance reuses the result only if nothing but silence follows it.
 PAUSE_SAMPLES = 16_000 * 30 // 1000
 STALE_SECONDS = 0.3  # a snapshot that waited longer than this is skipped unread
+
+
+def _belongs_to_sender(session: Session | None, msg: VoiceUtterance) -> TypeGuard[Session]:
+    """The utterance's session exists and is held by the user the utterance is from."""
+    return session is not None and session.user_id == msg.user_id
 
 
 def _ends_in_pause(pcm: np.ndarray) -> bool:
@@ -70,6 +75,11 @@ class SttHandler:
                 self._reject(session_f.result(), msg, exc.code, str(exc), started)
             return
         decoded = time.time()
+        session = session_f.result()
+        if not _belongs_to_sender(session, msg):
+            # Nothing is written to, or sent for, a session the sender does not hold.
+            log.warning("utterance for an unknown session or another user; dropped")
+            return
         turn = turn_f.result() or {}
         if turn.get("stt_done") or turn.get("cancelled"):
             log.info("utterance already transcribed or cancelled; skipped")
@@ -89,7 +99,7 @@ class SttHandler:
             if msg.speculative:
                 return
             self._reject(
-                session_f.result(),
+                session,
                 msg,
                 "stt_failed",
                 "speech recognition failed; please try again",
@@ -115,10 +125,6 @@ class SttHandler:
                     "audio_ms": int(pcm.size / 16),
                 },
             )
-            return
-        session = session_f.result()
-        if session is None or session.user_id != msg.user_id:
-            log.warning("utterance for an unknown session or another user; dropped")
             return
         text = transcript.text.strip()
         if text:
@@ -217,7 +223,23 @@ class SttHandler:
             except (binascii.Error, ValueError) as exc:
                 raise audio.AudioError("bad_audio", "utterance audio is not valid base64") from exc
         assert msg.audio.gcs_uri is not None
+        self._check_audio_location(msg, msg.audio.gcs_uri)
         return audio_store.get(self.project_id, msg.audio.gcs_uri)
+
+    def _check_audio_location(self, msg: VoiceUtterance, uri: str) -> None:
+        """Read only what the relay wrote for this session: our bucket, the session's prefix.
+        A message naming any other object would make stt fetch (and transcribe) it."""
+        bucket, name = audio_store.split_uri(uri)
+        prefix = audio_store.utterance_prefix(msg.session_id)
+        if bucket == self.settings.audio_bucket and name.startswith(prefix) and name != prefix:
+            return
+        log.warning(
+            "utterance audio outside the session's storage; not fetched",
+            extra={"bucket": bucket[:100], "object": name[:300]},
+        )
+        raise audio.AudioError(
+            "bad_audio", "the utterance audio is not where this session keeps it"
+        )
 
     def _reject(
         self,
@@ -229,15 +251,19 @@ class SttHandler:
         detail: str = "",
     ) -> None:
         log.info("utterance rejected", extra={"code": code, "reason": (detail or message)[:300]})
-        if session is not None:
-            send_to_client(
-                self.bus,
-                msg.session_id,
-                msg.turn_id,
-                session.relay_id,
-                Error(code=code, message=message, turn_id=msg.turn_id),
-                f"error:{code}",
-            )  # type: ignore[arg-type]
+        if not _belongs_to_sender(session, msg):
+            # A message naming another user's session must neither reach that caller nor end
+            # their turn (nor mark it failed in the monitor's record of it).
+            log.warning("rejected utterance for an unknown session or another user; not told")
+            return
+        send_to_client(
+            self.bus,
+            msg.session_id,
+            msg.turn_id,
+            session.relay_id,
+            Error(code=code, message=message, turn_id=msg.turn_id),
+            f"error:{code}",
+        )  # type: ignore[arg-type]
         self.store.update_turn(
             msg.session_id, msg.turn_id, stt_done=True, status="rejected", error=code
         )

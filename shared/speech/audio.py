@@ -11,7 +11,14 @@ import av
 import numpy as np
 
 from shared.speech.base import SAMPLE_RATE
-from shared.speech.formats import AudioError, MimeType, check_header, kind_of
+from shared.speech.formats import (
+    DECLARED_SLACK_SECONDS,
+    AudioError,
+    MimeType,
+    check_declared_length,
+    check_header,
+    kind_of,
+)
 
 __all__ = ["AudioError", "MimeType", "check_header", "decode", "kind_of", "resample"]
 
@@ -43,16 +50,48 @@ def resample(pcm: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarra
     return np.concatenate(parts).astype(np.int16) if parts else np.zeros(0, np.int16)
 
 
-def _decode_container(data: bytes) -> np.ndarray:
+def _too_long(max_seconds: float, declared: float | None = None) -> AudioError:
+    said = f"the audio declares {declared:.0f} s; " if declared is not None else ""
+    return AudioError("utterance_too_long", f"{said}utterances are limited to {max_seconds:.0f} s")
+
+
+def _container_seconds(container: av.container.InputContainer) -> float | None:
+    """The length the container or its audio stream declares, when it declares one."""
+    declared = []
+    if container.duration is not None and container.duration > 0:
+        declared.append(container.duration / av.time_base)
+    stream = container.streams.audio[0]
+    if stream.duration is not None and stream.duration > 0 and stream.time_base is not None:
+        declared.append(float(stream.duration * stream.time_base))
+    return max(declared, default=None)
+
+
+def _decode_up_to(container: av.container.InputContainer, max_seconds: float) -> list[np.ndarray]:
+    """The first audio stream as 16 kHz mono pieces, given up on as soon as it runs past the
+    limit: a few MiB of compressed silence can hold hours, and the memory must not follow."""
+    max_samples = int(max_seconds * SAMPLE_RATE)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    parts: list[np.ndarray] = []
+    samples = 0
+    for frame in container.decode(audio=0):
+        for out in resampler.resample(frame):
+            parts.append(out.to_ndarray().reshape(-1))
+            samples += parts[-1].size
+        if samples > max_samples:
+            raise _too_long(max_seconds)
+    parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+    return parts
+
+
+def _decode_container(data: bytes, max_seconds: float) -> np.ndarray:
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
                 raise AudioError("audio_decode_failed", "the file has no audio stream")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            parts: list[np.ndarray] = []
-            for frame in container.decode(audio=0):
-                parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
-            parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+            declared = _container_seconds(container)
+            if declared is not None and declared > max_seconds + DECLARED_SLACK_SECONDS:
+                raise _too_long(max_seconds, declared)
+            parts = _decode_up_to(container, max_seconds)
     except AudioError:
         raise
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
@@ -72,7 +111,8 @@ def decode(
     mime = MimeType.parse(mime_type)
     if kind == "container":
         check_header(data, mime_type)
-        pcm = _decode_container(data)
+        check_declared_length(data, max_seconds)  # before FFmpeg sees a byte of it
+        pcm = _decode_container(data, max_seconds)
     else:
         rate = (
             sample_rate
@@ -88,7 +128,7 @@ def decode(
         else:
             raw = MULAW_TO_PCM[np.frombuffer(data, dtype=np.uint8)]
         if raw.size / rate > max_seconds:
-            raise AudioError("utterance_too_long", f"utterances are limited to {max_seconds:.0f} s")
+            raise _too_long(max_seconds)
         pcm = resample(raw, rate)
     seconds = pcm.size / SAMPLE_RATE
     if seconds > max_seconds:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import struct
+import tracemalloc
 import warnings
 import wave
+from collections.abc import Callable
 from functools import cache
 
+import av
 import numpy as np
 import pytest
 
@@ -15,10 +20,14 @@ from shared.speech import audio, vad
 from shared.speech.audio import MULAW_TO_PCM, decode, resample
 from shared.speech.formats import (
     OGG_MAGIC,
+    OGG_MAX_PAGE,
+    OGG_PAGE_HEADER,
     WEBM_MAGIC,
     AudioError,
     MimeType,
+    check_declared_length,
     check_header,
+    declared_seconds,
     kind_of,
 )
 from tests.conftest import FIXTURES
@@ -68,6 +77,54 @@ def error_code(*args: object, **kwargs: object) -> str:
     with pytest.raises(AudioError) as info:
         decode(*args, **kwargs)  # type: ignore[arg-type]
     return info.value.code
+
+
+class Pipe(io.RawIOBase):
+    """A sink that cannot seek, as a live recorder writes: muxers leave the duration out."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.data += b
+        return len(b)
+
+
+@cache
+def silence(
+    fmt: str, codec: str, seconds: float, rate: int = 16000, seekable: bool = True
+) -> bytes:
+    """``seconds`` of digital silence encoded by FFmpeg: compressed, hours fit in a few MiB."""
+    sink: io.BytesIO | Pipe = io.BytesIO() if seekable else Pipe()
+    frame_samples = 960 if codec == "libopus" else 16384
+    with av.open(sink, "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        total = int(seconds * rate)
+        for start in range(0, total, frame_samples):
+            zeros = np.zeros((1, min(frame_samples, total - start)), np.int16)
+            frame = av.AudioFrame.from_ndarray(zeros, format="s16", layout="mono")
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return bytes(sink.getvalue() if isinstance(sink, io.BytesIO) else sink.data)
+
+
+def peak_bytes(fn: Callable[[], object]) -> int:
+    """The most memory Python and numpy held at once while ``fn`` ran (it may raise)."""
+    tracemalloc.start()
+    try:
+        fn()
+    except AudioError:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
 
 
 # --- MimeType / kind_of / check_header ----------------------------------------------------------
@@ -395,6 +452,249 @@ def test_under_a_tenth_of_a_second_is_too_short() -> None:
     assert decode(b"\x00" * (2 * 1600), "audio/L16;rate=16000").size == 1600
     short_wav = make_wav(np.zeros(800, np.int16), 16000)
     assert error_code(short_wav, "audio/wav") == "utterance_too_short"
+
+
+# --- decode: decompression bombs -----------------------------------------------------------------
+
+# An hour of silence takes about 1 MB as FLAC; decoded at 16 kHz it is 115 MB of samples, and
+# decoding it whole held over 350 MB at once. The bounds below are a small fraction of that.
+BOMB_SECONDS = 3600
+LIMIT_S = 60.0
+LIMIT_PCM_BYTES = int(LIMIT_S * 16000 * 2)  # what decoding up to the limit keeps: 1.9 MB
+MAX_UTTERANCE_BYTES = 8 * 1024 * 1024
+
+
+def refused_within(data: bytes, mime: str, bound: int) -> None:
+    """Decode a bomb: it must be refused as too long, holding under ``bound`` bytes at peak."""
+    assert len(data) < MAX_UTTERANCE_BYTES  # the relay would let it through by size
+    assert error_code(data, mime, max_seconds=LIMIT_S) == "utterance_too_long"
+    peak = peak_bytes(lambda: decode(data, mime, max_seconds=LIMIT_S))
+    assert peak < bound, f"decoding held {peak / 1e6:.1f} MB at peak"
+
+
+def test_undeclared_bomb_stops_decoding_at_the_limit() -> None:
+    # Matroska written by a live recorder declares no length (nor does MediaRecorder's WebM):
+    # only decoding can time it, and decoding must stop at the limit.
+    bomb = silence("matroska", "flac", BOMB_SECONDS, seekable=False)
+    assert declared_seconds(bomb) is None
+    with av.open(io.BytesIO(bomb)) as container:
+        assert container.duration is None and container.streams.audio[0].duration is None
+    refused_within(bomb, "audio/webm", bound=2 * LIMIT_PCM_BYTES)
+
+
+def test_ogg_flac_bomb_is_refused_from_its_last_page() -> None:
+    bomb = silence("ogg", "flac", BOMB_SECONDS)
+    assert declared_seconds(bomb) == pytest.approx(BOMB_SECONDS, abs=1)
+    refused_within(bomb, "audio/ogg", bound=LIMIT_PCM_BYTES // 10)  # nothing decoded
+
+
+def test_a_declared_bomb_never_reaches_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_ffmpeg(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a header that declares too long an utterance is enough")
+
+    bomb = silence("ogg", "flac", BOMB_SECONDS)
+    monkeypatch.setattr(audio.av, "open", no_ffmpeg)
+    assert error_code(bomb, "audio/ogg", max_seconds=LIMIT_S) == "utterance_too_long"
+
+
+def test_container_duration_is_checked_before_decoding() -> None:
+    # Matroska written to a file records its Duration, which only FFmpeg reads here.
+    bomb = silence("matroska", "flac", BOMB_SECONDS)
+    assert declared_seconds(bomb) is None
+    with av.open(io.BytesIO(bomb)) as container:
+        assert container.duration / av.time_base == pytest.approx(BOMB_SECONDS, abs=1)
+    refused_within(bomb, "audio/webm", bound=LIMIT_PCM_BYTES // 10)
+
+
+def test_long_mulaw_wav_is_refused_from_its_header() -> None:
+    # PCM does not compress, but 8-bit mu-law at 8 kHz still fits 15 min in 7.2 MB and
+    # decodes to four times that.
+    wav = silence("wav", "pcm_mulaw", 900, rate=8000)
+    assert declared_seconds(wav) == pytest.approx(900)
+    refused_within(wav, "audio/wav", bound=LIMIT_PCM_BYTES // 10)
+
+
+def test_wav_declaring_an_hour_is_refused_even_if_cut_short() -> None:
+    # A header is a claim about the whole recording: the relay sees it on the first chunk.
+    pcm = np.zeros(16000 * 2, np.int16)
+    wav = bytearray(make_wav(pcm, 16000))
+    struct.pack_into("<I", wav, 40, BOMB_SECONDS * 16000 * 2)  # the data chunk's size
+    assert error_code(bytes(wav), "audio/wav", max_seconds=LIMIT_S) == "utterance_too_long"
+
+
+def test_declared_length_has_a_little_slack() -> None:
+    wav = make_wav(np.zeros(16000 * 3, np.int16), 16000)  # 3 s
+    assert decode(wav, "audio/wav", max_seconds=3.0).size == 48000
+    check_declared_length(wav, 2.6)  # container rounding is not held against the caller
+    with pytest.raises(AudioError) as info:
+        check_declared_length(wav, 2.4)
+    assert info.value.code == "utterance_too_long"
+    assert "declares 3 s" in str(info.value)
+
+
+# --- declared_seconds ----------------------------------------------------------------------------
+
+
+def ogg_page(body: bytes, granule: int, serial: int = 7, flags: int = 0) -> bytes:
+    segments = [255] * (len(body) // 255) + [len(body) % 255]
+    header = OGG_PAGE_HEADER.pack(OGG_MAGIC, 0, flags, granule, serial, 0, 0, len(segments))
+    return header + bytes(segments) + body
+
+
+def flac_head(rate: int, total_samples: int) -> bytes:
+    packed = rate << 44 | 0 << 41 | 15 << 36 | total_samples  # mono, 16-bit
+    streaminfo = struct.pack(">HH", 4096, 4096) + bytes(6) + struct.pack(">Q", packed) + bytes(16)
+    return b"\x7fFLAC\x01\x00\x00\x01fLaC" + b"\x00\x00\x00\x22" + streaminfo
+
+
+def vorbis_head(rate: int) -> bytes:
+    return b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, rate, 0, 128000, 0, 0xB8, 1)
+
+
+def wav_chunks(*chunks: tuple[bytes, bytes]) -> bytes:
+    body = b"WAVE" + b"".join(
+        cid + struct.pack("<I", len(data)) + data + b"\x00" * (len(data) % 2)
+        for cid, data in chunks
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+FMT_16K_MONO = struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 16)
+
+
+def test_declared_seconds_of_the_fixture_wav() -> None:
+    clip = MANIFEST[0]
+    wav = fixture_bytes(clip["wav_16k"])
+    assert declared_seconds(wav) == pytest.approx(clip["seconds"], abs=0.01)
+    header = wav[: wav.index(b"data") + 8]
+    assert declared_seconds(header) == declared_seconds(wav)  # the header alone says it
+
+
+def test_declared_seconds_walks_the_riff_chunks() -> None:
+    # An odd-sized chunk (padded to even) before fmt, another between fmt and data.
+    wav = wav_chunks(
+        (b"LIST", b"INFO" + b"x" * 21),
+        (b"fmt ", FMT_16K_MONO),
+        (b"fact", bytes(4)),
+        (b"data", bytes(64000)),
+    )
+    assert declared_seconds(wav) == pytest.approx(2.0)
+    extensible = FMT_16K_MONO + struct.pack("<H", 22) + bytes(22)  # WAVE_FORMAT_EXTENSIBLE
+    assert declared_seconds(wav_chunks((b"fmt ", extensible), (b"data", bytes(16000)))) == 0.5
+
+
+@pytest.mark.parametrize("size", [0, 0xFFFFFFFF])
+def test_wav_still_being_written_declares_nothing(size: int) -> None:
+    wav = bytearray(wav_chunks((b"fmt ", FMT_16K_MONO), (b"data", bytes(3200))))
+    struct.pack_into("<I", wav, 40, size)
+    assert declared_seconds(bytes(wav)) is None
+
+
+@pytest.mark.parametrize(
+    "wav",
+    [
+        wav_chunks((b"data", bytes(3200))),  # no fmt before the data
+        wav_chunks((b"fmt ", FMT_16K_MONO[:12])),  # fmt too short
+        wav_chunks((b"fmt ", struct.pack("<HHIIHH", 1, 1, 16000, 0, 2, 16)), (b"data", b"\0\0")),
+        wav_chunks((b"fmt ", FMT_16K_MONO), (b"data", bytes(3200)))[:30],  # cut in fmt
+        b"RIFF\x00\x00\x00\x00WAVEfmt \xff\xff\xff\xff",  # a chunk longer than the file
+    ],
+    ids=["no-fmt", "short-fmt", "zero-byte-rate", "truncated", "oversized-chunk"],
+)
+def test_wav_that_makes_no_sense_declares_nothing(wav: bytes) -> None:
+    assert declared_seconds(wav) is None
+
+
+def test_declared_seconds_of_ogg_opus_counts_from_the_pre_skip() -> None:
+    ogg = silence("ogg", "libopus", 3.0, rate=48000)
+    assert declared_seconds(ogg) == pytest.approx(3.0, abs=0.03)
+    with av.open(io.BytesIO(ogg)) as container:  # FFmpeg reads the same length
+        assert container.duration / av.time_base == pytest.approx(declared_seconds(ogg), abs=0.03)
+
+
+def test_declared_seconds_of_ogg_flac() -> None:
+    assert declared_seconds(silence("ogg", "flac", 5.0)) == pytest.approx(5.0, abs=0.01)
+    assert declared_seconds(silence("ogg", "flac", 5.0, rate=44100)) == pytest.approx(5.0, abs=0.01)
+
+
+def test_ogg_flac_streaminfo_total_declares_from_the_first_page() -> None:
+    first = ogg_page(flac_head(16000, 16000 * 7200), granule=0, flags=0x02)
+    assert declared_seconds(first) == 7200
+    assert declared_seconds(first + ogg_page(b"x" * 300, granule=16000 * 9000)) == 9000
+    assert declared_seconds(ogg_page(flac_head(16000, 0), granule=0, flags=0x02)) is None
+
+
+def test_declared_seconds_of_ogg_vorbis() -> None:
+    ogg = ogg_page(vorbis_head(44100), granule=0, flags=0x02) + ogg_page(b"v" * 700, 44100 * 90)
+    assert declared_seconds(ogg) == 90
+
+
+def test_ogg_last_page_of_the_stream_counts() -> None:
+    head = ogg_page(vorbis_head(8000), granule=0, flags=0x02)
+    other_stream = ogg_page(b"o" * 50, granule=8000 * 999, serial=8)
+    no_packet_ends = ogg_page(b"n" * 255, granule=-1)
+    ogg = head + ogg_page(b"a" * 100, 8000 * 10) + other_stream + no_packet_ends
+    assert declared_seconds(ogg) == 10
+
+
+def test_ogg_cut_short_declares_up_to_its_last_whole_page() -> None:
+    ogg = silence("ogg", "flac", 30.0)
+    full = declared_seconds(ogg)
+    assert full == pytest.approx(30.0, abs=0.01)
+    cut = declared_seconds(ogg[: len(ogg) // 2])
+    assert cut is not None and 5 < cut < full
+    assert declared_seconds(ogg[:20]) is None  # not even the first page
+
+
+def test_last_ogg_page_is_found_behind_a_large_one() -> None:
+    # Pages reach 64 KiB; the last whole one is searched for from the end, never further
+    # back than two of them.
+    head = ogg_page(vorbis_head(8000), granule=0, flags=0x02)
+    big = ogg_page(bytes(255 * 255 - 1), granule=8000 * 100)  # 255 segments, the most there are
+    assert len(big) == OGG_MAX_PAGE - 1
+    ogg = head + ogg_page(b"s", 8000) + big
+    assert declared_seconds(ogg) == 100
+    assert declared_seconds(ogg + big[:-1]) == 100  # cut in the next page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"OggS",
+        OGG_MAGIC + bytes(range(256)) * 16,
+        ogg_page(b"SomeCodec" + bytes(30), granule=0, flags=0x02) + ogg_page(b"x", 10**9),
+        ogg_page(vorbis_head(0), granule=0, flags=0x02) + ogg_page(b"x", 10**9),
+        ogg_page(vorbis_head(8000), granule=0, flags=0x00) + ogg_page(b"x", 10**9),  # no BOS
+        ogg_page(b"OpusHead\x01", granule=0, flags=0x02),  # a cut identification header
+        b"RIFF\x00\x00\x00\x00WAVE" + bytes(range(256)) * 16,
+        WEBM_MAGIC + b"\x00" * 100,
+        b"\x00" * 4000,
+    ],
+    ids=lambda d: f"{d[:12]!r}",
+)
+def test_garbage_declares_nothing(data: bytes) -> None:
+    assert declared_seconds(data) is None
+
+
+def test_webm_from_media_recorder_declares_nothing() -> None:
+    assert declared_seconds(fixture_bytes(MANIFEST[0]["webm_opus"])) is None
+
+
+def test_declared_seconds_never_raises_on_damaged_files() -> None:
+    rng = random.Random(1234)
+    sources = [
+        fixture_bytes(MANIFEST[0]["wav_16k"])[:4000],
+        silence("ogg", "libopus", 1.0, rate=48000),
+        silence("ogg", "flac", 1.0),
+    ]
+    for source in sources:
+        for _ in range(300):
+            damaged = bytearray(source[: rng.randrange(1, len(source) + 1)])
+            for _ in range(rng.randrange(0, 8)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            seconds = declared_seconds(bytes(damaged))
+            assert seconds is None or seconds >= 0
 
 
 def test_decode_exports() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import time
 import wave
 from collections.abc import Iterator
 from functools import cache
 from types import SimpleNamespace
 
+import av
 import numpy as np
 import pytest
 
@@ -266,11 +268,12 @@ def test_batch_finish_pcm_over_max_seconds() -> None:
 
 
 def test_batch_finish_containers_are_not_timed_by_size() -> None:
+    # WebM from MediaRecorder declares no length: only stt, decoding it, can time it.
     limits = Limits(max_bytes=10**7, max_seconds=0.5, min_bytes=1)
-    rec = BatchRecording(limits, mime_type="audio/wav", sample_rate=16000)
-    wav = fixture_bytes(MANIFEST[0]["wav_16k"])  # seconds long, but not raw PCM
-    rec.add(0, enc(wav), None)
-    assert rec.finish().data == wav
+    rec = BatchRecording(limits)
+    webm = fixture_bytes(MANIFEST[0]["webm_opus"])  # seconds long
+    rec.add(0, enc(webm), None)
+    assert rec.finish().data == webm
 
 
 def test_batch_finish_returns_the_whole_recording() -> None:
@@ -291,6 +294,113 @@ def test_batch_finish_returns_the_whole_recording() -> None:
     assert out.language == "ko"
     assert out.started_at == rec.started_at
     assert before <= out.ended_at <= time.time()
+
+
+# --- BatchRecording: what the headers declare ----------------------------------------------------
+
+
+@cache
+def ogg_silence(codec: str, seconds: float) -> bytes:
+    """Ogg of silence, which compresses to almost nothing: 2 minutes of FLAC take 40 kB."""
+    rate, frame_samples = (48000, 960) if codec == "libopus" else (16000, 16384)
+    sink = io.BytesIO()
+    with av.open(sink, "w", format="ogg") as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        total = int(seconds * rate)
+        for start in range(0, total, frame_samples):
+            zeros = np.zeros((1, min(frame_samples, total - start)), np.int16)
+            frame = av.AudioFrame.from_ndarray(zeros, format="s16", layout="mono")
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return sink.getvalue()
+
+
+def wav_declaring(seconds: int, rate: int = 16000) -> bytes:
+    """A WAV header that claims ``seconds`` of audio, followed by only a little of it."""
+    wav = bytearray(pcm_to_wav(bytes(3200), rate))
+    struct.pack_into("<I", wav, 40, seconds * rate * 2)  # the data chunk's size
+    return bytes(wav)
+
+
+def pieces(data: bytes, size: int = 16 * 1024) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+BIG = Limits(max_bytes=8 * 1024 * 1024, max_seconds=30.0, min_bytes=1)
+
+
+def test_batch_wav_declaring_too_long_is_refused_on_the_first_chunk() -> None:
+    rec = BatchRecording(BIG, mime_type="audio/wav")
+    err = raises("utterance_too_long", rec.add, 0, enc(wav_declaring(3600)), None)
+    assert "3600 s" in err.message
+    assert rec.chunks == [] and rec.size == 0
+
+
+def test_batch_wav_within_the_limit_is_taken() -> None:
+    rec = BatchRecording(BIG, mime_type="audio/wav")
+    rec.add(0, enc(wav_declaring(30)), None)  # at the limit exactly
+    assert rec.finish().data == wav_declaring(30)
+
+
+def test_batch_wav_header_split_over_chunks_is_checked_at_stop() -> None:
+    wav = wav_declaring(3600)
+    rec = BatchRecording(BIG, mime_type="audio/wav")
+    rec.add(0, enc(wav[:20]), None)  # RIFF/WAVE, but not yet the data chunk
+    rec.add(1, enc(wav[20:]), None)
+    raises("utterance_too_long", rec.finish)
+
+
+def test_batch_ogg_is_timed_by_its_last_page_at_stop() -> None:
+    ogg = ogg_silence("flac", 120.0)
+    rec = BatchRecording(BIG, mime_type="audio/ogg")
+    for n, piece in enumerate(pieces(ogg, 1000)):
+        rec.add(n, enc(piece), None)  # chunk 0 holds the first seconds only
+    err = raises("utterance_too_long", rec.finish)
+    assert "declares 120 s" in err.message
+
+
+def test_batch_ogg_in_one_chunk_is_refused_on_it() -> None:
+    rec = BatchRecording(BIG, mime_type="audio/ogg;codecs=opus")
+    raises("utterance_too_long", rec.add, 0, enc(ogg_silence("libopus", 40.0)), None)
+    assert rec.chunks == []
+
+
+def test_batch_ogg_within_the_limit_is_taken() -> None:
+    short = ogg_silence("libopus", 3.0)
+    rec = BatchRecording(BIG, mime_type="audio/ogg;codecs=opus")
+    for n, piece in enumerate(pieces(short, 1000)):
+        rec.add(n, enc(piece), None)
+    assert rec.finish().data == short
+
+
+def test_batch_raw_audio_is_not_read_as_a_header() -> None:
+    # PCM that happens to start like a WAV header is still timed by its size alone.
+    data = wav_declaring(3600)
+    rec = BatchRecording(BIG, mime_type="audio/L16;rate=16000")
+    rec.add(0, enc(data), None)
+    assert rec.finish().data == data
+
+
+def test_speculation_skips_audio_declared_too_long(clock: Clock) -> None:
+    ogg = ogg_silence("flac", 120.0)
+    rec = BatchRecording(
+        BIG,
+        mime_type="audio/ogg",
+        started_at=clock.now,
+        speculate_every=0.5,
+        speculate_max_bytes=len(ogg),
+        _last_speculation=clock.now,
+    )
+    feed(rec, *pieces(ogg[:4000], 1000))  # the first seconds: fine to offer
+    clock.now += 1
+    assert rec.speculation() is not None
+    feed(rec, *pieces(ogg[4000:]))
+    clock.now += 1
+    assert rec.speculation() is None  # stop_recording refuses it; STT is spared it meanwhile
+    raises("utterance_too_long", rec.finish)
 
 
 # --- BatchRecording: speculation -----------------------------------------------------------------
