@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from shared.db import Database
+
+TITLE_MAX_CHARS = 500  # the CHECK on productivity.todos.title
+# Control characters (PostgreSQL text cannot hold NUL; the others are noise in a title) and
+# unpaired surrogates (not encodable as UTF-8) cannot be stored: each becomes a space.
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACES = re.compile(r"\s+")
+
+
+class InvalidTodo(ValueError):
+    """The todo cannot be stored as given; the message says why, in words a caller can hear."""
+
+
+def clean_title(raw: str) -> str:
+    """The title as it can be stored: each unstorable character a space, spaces collapsed."""
+    return _SPACES.sub(" ", _UNSTORABLE.sub(" ", raw)).strip()
+
+
+def checked_title(raw: str) -> str:
+    """The cleaned title, or InvalidTodo if what is left cannot be a todo's title."""
+    title = clean_title(raw)
+    if not title:
+        raise InvalidTodo("the todo needs a title")
+    if len(title) > TITLE_MAX_CHARS:
+        raise InvalidTodo(
+            f"the title is too long; a todo title can have at most {TITLE_MAX_CHARS} characters"
+        )
+    return title
 
 
 @dataclass(frozen=True)
@@ -33,7 +61,9 @@ def _todo(row: dict[str, Any]) -> Todo:
 def add_todo(
     db: Database, user_id: str, title: str, due_date: date | None, request_key: str
 ) -> tuple[Todo, bool]:
-    """Insert the todo unless this request key already did; return it and whether it is new."""
+    """Insert the todo unless this request key already did; return it and whether it is new.
+    Raises InvalidTodo for a title that cannot be stored."""
+    title = checked_title(title)
     row = db.fetch_one(
         "INSERT INTO productivity.todos (id, user_id, title, due_date, request_key)"
         " VALUES (:id, :user_id, :title, :due, :key)"

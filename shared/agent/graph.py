@@ -10,6 +10,8 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
+from shared.agent.tool_results import tool_error_result
+
 
 def build_graph(model: BaseChatModel, tools: list[BaseTool]) -> Any:
     bound = model.bind_tools(tools)
@@ -19,7 +21,8 @@ def build_graph(model: BaseChatModel, tools: list[BaseTool]) -> Any:
 
     graph = StateGraph(MessagesState)
     graph.add_node("agent", call_model)
-    graph.add_node("tools", ToolNode(tools, handle_tool_errors=True))
+    # A failed tool call becomes a clear result for the model, never the exception's text.
+    graph.add_node("tools", ToolNode(tools, handle_tool_errors=tool_error_result))
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
     graph.add_edge("tools", "agent")

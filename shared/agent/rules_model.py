@@ -58,6 +58,32 @@ REPLIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "list_todos": _reply_list,
     "complete_todo": _reply_complete,
 }
+# What the caller hears when a tool broke on our side; the detail is in the log, not here.
+UNAVAILABLE: dict[str, str] = {
+    "add_todo": "Sorry, I couldn't save that todo just now.",
+    "list_todos": "Sorry, I couldn't read your todo list just now.",
+    "complete_todo": "Sorry, I couldn't update your todo list just now.",
+}
+SOMETHING_BROKE = "Sorry, I couldn't do that just now."
+TRY_AGAIN = "Please try again in a moment."
+
+
+def _read_result(message: ToolMessage) -> dict[str, Any]:
+    """The tool's JSON result. Anything else (a tool node's error text) is a failure whose
+    text is not meant for the caller."""
+    try:
+        result = json.loads(str(message.content))
+    except json.JSONDecodeError:
+        result = None
+    return result if isinstance(result, dict) else {"ok": False, "reason": "unavailable"}
+
+
+def _apology(tool_name: str, result: dict[str, Any]) -> str:
+    error = result.get("error")
+    if result.get("reason", "refused") == "refused" and isinstance(error, str) and error:
+        # A refusal's reason is written for the caller ("the todo needs a title").
+        return f"Sorry, I couldn't do that: {error.rstrip('.')}."
+    return f"{UNAVAILABLE.get(tool_name, SOMETHING_BROKE)} {TRY_AGAIN}"
 
 
 class RulesChatModel(BaseChatModel):
@@ -111,12 +137,9 @@ class RulesChatModel(BaseChatModel):
             if not isinstance(message, ToolMessage):
                 break
             name = calls.get(message.tool_call_id, message.name or "")
-            try:
-                result = json.loads(str(message.content))
-            except json.JSONDecodeError:
-                result = {"ok": False, "error": str(message.content)}
+            result = _read_result(message)
             if not result.get("ok"):
-                sentences.append(f"Sorry, I couldn't do that: {result.get('error', 'it failed')}.")
+                sentences.append(_apology(name, result))
             elif name in REPLIES:
                 sentences.append(REPLIES[name](result))
         return " ".join(reversed(sentences)) or FALLBACK

@@ -1,10 +1,10 @@
 """Productivity tools the agent calls. The user and turn come from the run's config, never from
-the model, so a model cannot reach another user's data.
+the model, so a model cannot reach another user's data. Inputs are checked before they reach
+the database; what cannot be stored is refused with the reason (see tool_results).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import date
@@ -14,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, tool
 
 from shared import productivity
+from shared.agent.tool_results import refused, reports_failures, succeeded
 from shared.db import Database
 
 
@@ -42,36 +43,44 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "an", "my"}}
 
 
+def _due_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise productivity.InvalidTodo("the due date must be a date like 2026-11-27") from None
+
+
 def make_productivity_tools(db: Database) -> list[BaseTool]:
     @tool
+    @reports_failures("the todo could not be saved")
     def add_todo(title: str, config: RunnableConfig, due_date: str | None = None) -> str:
         """Add a todo for the caller. due_date is an ISO date (YYYY-MM-DD) or omitted."""
         ctx = turn_context(config)
-        title = title.strip()
-        if not title:
-            return json.dumps({"ok": False, "error": "the todo needs a title"})
-        due = None
-        if due_date:
-            try:
-                due = date.fromisoformat(due_date)
-            except ValueError:
-                return json.dumps({"ok": False, "error": f"not a date: {due_date}"})
-        todo, created = productivity.add_todo(
-            db, ctx.user_id, title[:500], due, ctx.request_key("add_todo")
-        )
-        return json.dumps({"ok": True, "created": created, "todo": todo.as_dict()})
+        try:
+            due = _due_date(due_date)
+            todo, created = productivity.add_todo(
+                db, ctx.user_id, title, due, ctx.request_key("add_todo")
+            )
+        except productivity.InvalidTodo as exc:
+            return refused(str(exc))
+        return succeeded(created=created, todo=todo.as_dict())
 
     @tool
+    @reports_failures("the todo list could not be read")
     def list_todos(config: RunnableConfig, include_completed: bool = False) -> str:
         """List the caller's todos (open ones unless include_completed is true)."""
         ctx = turn_context(config)
         todos = productivity.list_todos(db, ctx.user_id, include_completed)
-        return json.dumps({"ok": True, "todos": [t.as_dict() for t in todos]})
+        return succeeded(todos=[t.as_dict() for t in todos])
 
     @tool
+    @reports_failures("the todo could not be marked as done")
     def complete_todo(title: str, config: RunnableConfig) -> str:
         """Mark the caller's open todo that best matches the title as done."""
         ctx = turn_context(config)
+        title = productivity.clean_title(title)
         wanted = _words(title)
         best: tuple[float, Any] = (0.0, None)
         for todo in productivity.list_todos(db, ctx.user_id):
@@ -80,8 +89,8 @@ def make_productivity_tools(db: Database) -> list[BaseTool]:
             if score > best[0]:
                 best = (score, todo)
         if best[1] is None or best[0] < 0.5:
-            return json.dumps({"ok": False, "error": f"no open todo matches '{title}'"})
+            return refused(f"no open todo matches '{title}'")
         done = productivity.complete_todo(db, ctx.user_id, best[1].id)
-        return json.dumps({"ok": True, "todo": done.as_dict() if done else None})
+        return succeeded(todo=done.as_dict() if done else None)
 
     return [add_todo, list_todos, complete_todo]

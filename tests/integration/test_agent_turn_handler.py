@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import date
 
+import pg8000
 import pytest
 
 from shared import identity, productivity, topics
+from shared.agent.runner import AgentOutcome, split_sentences
 from shared.bus import Bus, InboundMessage
 from shared.contracts import VoiceTranscript
 from shared.db import Database
+from shared.handlers import agent_turn
 from shared.handlers.agent_turn import AgentTurnHandler
 from shared.log import log_context
 from shared.session_store import Session, SessionStore
@@ -161,3 +165,222 @@ def test_tool_failure_tells_the_caller(handler, session, db, tap, monkeypatch) -
     [out] = outbound.pull()
     event = json.loads(out.data)["event"]
     assert event["type"] == "agent_final" and "couldn't" in event["text"].lower()
+
+
+# ---- replies over a contract's limits, and failures after the session is known ---------------
+
+
+def _by_index(messages: list[object]) -> list[dict[str, object]]:
+    pieces = [json.loads(m.data) for m in messages]  # type: ignore[attr-defined]
+    return sorted(pieces, key=lambda p: p["sentence_index"])  # type: ignore[no-any-return]
+
+
+def _events(messages: list[object]) -> list[dict[str, object]]:
+    return [json.loads(m.data)["event"] for m in messages]  # type: ignore[attr-defined]
+
+
+def test_a_reply_over_the_monitor_limit_is_spoken_shown_stored_and_recorded(  # type: ignore[no-untyped-def]
+    handler, session, store, db, tap
+) -> None:
+    for i in range(20):
+        title = f"item {i:02d} " + "lorem " * 80
+        productivity.add_todo(db, session.user_id, title.strip(), None, f"seed:{i}")
+    outbound, replies, monitor = (
+        tap(topics.SESSION_OUTBOUND),
+        tap(topics.AGENT_REPLY),
+        tap(topics.MONITOR_EVENTS),
+    )
+    handler.handle(_inbound(session, "t8", "what are my todos"))
+
+    [final] = _events(outbound.pull())
+    reply = str(final["text"])
+    assert final["type"] == "agent_final" and reply.startswith("You have 20 todos:")
+    assert len(reply) > 8000
+    pieces = _by_index(replies.pull(expect=21))
+    assert [p["sentence_index"] for p in pieces] == list(range(21))
+    assert [p["is_final"] for p in pieces] == [False] * 20 + [True]
+    assert " ".join(str(p["text"]) for p in pieces) == reply
+    [event] = monitor.pull()
+    record = json.loads(event.data)
+    assert record["kind"] == "turn_completed"
+    assert len(record["text_out"]) == 8000 and record["text_out"].endswith("…")
+    assert reply.startswith(record["text_out"][:-1])
+    turn = store.get_turn(session.id, "t8")
+    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
+    assert turn["reply"].endswith("…") and reply.startswith(turn["reply"][:-1])
+
+
+def test_a_sentence_over_the_piece_limit_is_cut_into_valid_pieces(  # type: ignore[no-untyped-def]
+    handler, session, store, tap, monkeypatch
+) -> None:
+    long_sentence = "This sentence " + "goes on and on " * 330 + "until it ends."
+    words = long_sentence.split()
+
+    def long_turn(*args: object, **kwargs: object) -> AgentOutcome:
+        return AgentOutcome(long_sentence, split_sentences(long_sentence))
+
+    monkeypatch.setattr(agent_turn, "run_turn", long_turn)
+    outbound, replies = tap(topics.SESSION_OUTBOUND), tap(topics.AGENT_REPLY)
+    handler.handle(_inbound(session, "t9", "tell me a long story"))
+
+    [final] = _events(outbound.pull())
+    assert final["type"] == "agent_final" and final["text"] == long_sentence
+    pieces = _by_index(replies.pull(expect=3))
+    assert len(pieces) == 3 and all(len(str(p["text"])) <= 2000 for p in pieces)
+    assert [(p["sentence_index"], p["is_final"]) for p in pieces] == [
+        (0, False),
+        (1, False),
+        (2, True),
+    ]
+    # Cut between words: every word is spoken, none is broken.
+    assert " ".join(str(p["text"]) for p in pieces).split() == words
+    assert store.get_turn(session.id, "t9")["status"] == "answered"  # type: ignore[index]
+
+
+def test_a_reply_that_cannot_be_published_ends_in_turn_failed(  # type: ignore[no-untyped-def]
+    handler, session, store, tap, monkeypatch
+) -> None:
+    publish = handler.bus.publish
+
+    def reply_topic_down(topic: str, message: object, **kwargs: object) -> str:
+        if topic == topics.AGENT_REPLY:
+            raise TimeoutError("publish timed out")
+        return publish(topic, message, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(handler.bus, "publish", reply_topic_down)
+    outbound, monitor = tap(topics.SESSION_OUTBOUND), tap(topics.MONITOR_EVENTS)
+    handler.handle(_inbound(session, "t10", "what are my todos"))  # acknowledged, not raised
+
+    [error] = _events(outbound.pull())
+    assert error == {
+        "type": "error",
+        "code": "turn_failed",
+        "message": agent_turn.SORRY,
+        "turn_id": "t10",
+    }
+    assert outbound.drain(1.0) == []  # no agent_final after the error
+    turn = store.get_turn(session.id, "t10")
+    assert turn is not None and turn["status"] == "failed" and turn["agent_done"]
+    [event] = monitor.pull()
+    record = json.loads(event.data)
+    assert record["kind"] == "turn_failed" and "TimeoutError" in record["detail"]
+
+
+def test_speech_that_cannot_follow_the_answer_is_reported_as_not_spoken(  # type: ignore[no-untyped-def]
+    handler, session, store, tap, monkeypatch
+) -> None:
+    def reply_topic_down(*args: object, **kwargs: object) -> list[str]:
+        raise TimeoutError("publish timed out")
+
+    monkeypatch.setattr(handler.bus, "publish_many", reply_topic_down)
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t17", "add a todo to buy milk"))
+
+    bodies = [json.loads(m.data) for m in outbound.pull(expect=2)]
+    events = {body["dedupe_key"]: body["event"] for body in bodies}
+    assert events["t17:agent_final"]["text"] == "Okay, I added buy milk to your todo list."
+    assert events["t17:error:speech"] == {
+        "type": "error",
+        "code": "tts_failed",
+        "message": "the reply could not be spoken",
+        "turn_id": "t17",
+    }
+    turn = store.get_turn(session.id, "t17")
+    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
+
+
+def test_a_graph_that_raises_ends_in_turn_failed(handler, session, store, tap) -> None:  # type: ignore[no-untyped-def]
+    class BrokenGraph:
+        def invoke(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("model unavailable")
+
+    handler.graph = BrokenGraph()
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t11", "what are my todos"))
+    [error] = _events(outbound.pull())
+    assert error["type"] == "error" and error["code"] == "turn_failed"
+    assert store.get_turn(session.id, "t11")["status"] == "failed"  # type: ignore[index]
+
+
+def test_unreadable_memory_ends_in_turn_failed_not_silence(  # type: ignore[no-untyped-def]
+    handler, session, store, tap
+) -> None:
+    store.save_memory(session.id, session.user_id, [{"type": "no-such-message", "data": {}}])
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t12", "what are my todos"))
+    [error] = _events(outbound.pull())
+    assert error["type"] == "error" and error["code"] == "turn_failed"
+    assert store.get_turn(session.id, "t12")["agent_done"] is True  # type: ignore[index]
+
+
+def test_a_failing_monitor_report_does_not_undo_the_answer(  # type: ignore[no-untyped-def]
+    handler, session, store, tap, monkeypatch
+) -> None:
+    publish = handler.bus.publish
+
+    def monitor_down(topic: str, message: object, **kwargs: object) -> str:
+        if topic == topics.MONITOR_EVENTS:
+            raise ConnectionError("monitor topic unavailable")
+        return publish(topic, message, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(handler.bus, "publish", monitor_down)
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t13", "add a todo to water the plants"))
+    [final] = _events(outbound.pull())
+    assert final["type"] == "agent_final" and "water the plants" in str(final["text"])
+    assert outbound.drain(1.0) == []  # no turn_failed after the answer
+    turn = store.get_turn(session.id, "t13")
+    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
+    humans = [m["data"]["content"] for m in store.load_memory(session.id, session.user_id)]
+    assert "add a todo to water the plants" in humans
+
+
+# ---- tool errors become honest sentences ------------------------------------------------------
+
+RAW_ERROR_TEXT = ("Error", "DatabaseError", "mbutils", "Please fix your mistakes", "{")
+
+
+def test_a_title_with_a_nul_is_saved_cleanly(handler, session, store, db, tap) -> None:  # type: ignore[no-untyped-def]
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t14", "add a todo to buy\u0000 milk and\u0007 eggs"))
+    [final] = _events(outbound.pull())
+    reply = str(final["text"])
+    assert reply == "Okay, I added buy milk and eggs to your todo list."
+    assert not any(fragment in reply for fragment in RAW_ERROR_TEXT)
+    assert [t.title for t in productivity.list_todos(db, session.user_id)] == ["buy milk and eggs"]
+
+
+def test_a_title_too_long_to_store_is_refused_with_the_reason(  # type: ignore[no-untyped-def]
+    handler, session, db, tap
+) -> None:
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler.handle(_inbound(session, "t15", "add a todo to " + "remember this " * 40))
+    [final] = _events(outbound.pull())
+    assert final["text"] == (
+        "Sorry, I couldn't do that: the title is too long; a todo title can have at most "
+        "500 characters."
+    )
+    assert productivity.list_todos(db, session.user_id) == []
+
+
+def test_a_database_error_is_an_honest_sentence_and_stays_out_of_memory(  # type: ignore[no-untyped-def]
+    handler, session, store, tap, monkeypatch, caplog
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise pg8000.exceptions.DatabaseError(
+            {"S": "ERROR", "C": "22021", "M": "invalid byte sequence", "F": "mbutils.c"}
+        )
+
+    monkeypatch.setattr(productivity, "add_todo", broken)
+    outbound = tap(topics.SESSION_OUTBOUND)
+    with caplog.at_level(logging.ERROR):
+        handler.handle(_inbound(session, "t16", "add a todo to buy milk"))
+    [final] = _events(outbound.pull())
+    reply = str(final["text"])
+    assert reply == "Sorry, I couldn't save that todo just now. Please try again in a moment."
+    memory = json.dumps(store.load_memory(session.id, session.user_id))
+    assert not any(fragment in memory for fragment in ("DatabaseError", "mbutils", "22021"))
+    # The detail is in the log, with the tool's name, for whoever looks into it.
+    [logged] = [r for r in caplog.records if getattr(r, "event", None) == "tool_failed"]
+    assert logged.tool == "add_todo"  # type: ignore[attr-defined]
+    assert logged.exc_info and "mbutils.c" in logging.Formatter().formatException(logged.exc_info)

@@ -6,12 +6,16 @@ import base64
 import io
 import json
 import time
+import uuid
 import wave
+from collections.abc import Callable
 
 import numpy as np
 import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage  # type: ignore[attr-defined]
 
-from shared import topics
+from shared import audio_store, topics
 from shared.bus import InboundMessage
 from shared.contracts import AgentReply, AudioPayload, VoiceUtterance
 from shared.handlers.stt import SttHandler
@@ -31,6 +35,8 @@ from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.integration
 CLIP = json.loads((FIXTURES / "speech" / "manifest.json").read_text())[0]  # todo-create, joe
+WEBM = "audio/webm;codecs=opus"
+AUDIO_BUCKET = SpeechSettings(env="test").audio_bucket  # the bucket the relay writes to
 
 
 class CountingSTT(SpeechToText):
@@ -74,18 +80,25 @@ def registry(project_id: str) -> ProviderRegistry:
     return reg
 
 
-def _utterance(data: bytes, mime: str, turn: str = "t1", **extra: object) -> InboundMessage:
+def _with_audio(
+    audio: AudioPayload, turn: str = "t1", user: str = "u1", **extra: object
+) -> InboundMessage:
     msg = VoiceUtterance(
         session_id="sess1",
         turn_id=turn,
-        user_id="u1",
+        user_id=user,
         ended_at=time.time(),
-        audio=AudioPayload(mime_type=mime, data_b64=base64.b64encode(data).decode()),
+        audio=audio,
         **extra,  # type: ignore[arg-type]
     )
     return InboundMessage(
         msg.model_dump_json().encode(), {"session_id": "sess1"}, f"m-{time.time_ns()}"
     )
+
+
+def _utterance(data: bytes, mime: str, turn: str = "t1", **extra: object) -> InboundMessage:
+    audio = AudioPayload(mime_type=mime, data_b64=base64.b64encode(data).decode())
+    return _with_audio(audio, turn, **extra)
 
 
 def _wav(pcm: np.ndarray) -> bytes:
@@ -206,6 +219,101 @@ def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
     assert store.get_turn("sess1", "t1")["stt_provider"] == "whisper"  # type: ignore[index]
 
 
+# --- what stt trusts ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(project_id: str) -> Callable[[str, str], str]:
+    """Put the clip's WebM in the storage emulator at bucket/name; returns its gs:// URI."""
+    client = storage.Client(project=project_id, credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+
+    def put(bucket: str, name: str) -> str:
+        if client.lookup_bucket(bucket) is None:
+            client.create_bucket(bucket)
+        data = (FIXTURES / "speech" / CLIP["webm_opus"]).read_bytes()
+        return audio_store.put(project_id, bucket, name, data, WEBM)
+
+    return put
+
+
+@pytest.fixture
+def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The gs:// URIs stt downloads."""
+    uris: list[str] = []
+    download = audio_store.get
+
+    def spy(project_id: str, uri: str) -> bytes:
+        uris.append(uri)
+        return download(project_id, uri)
+
+    monkeypatch.setattr(audio_store, "get", spy)
+    return uris
+
+
+def test_stored_audio_of_the_session_is_fetched_and_transcribed(
+    bus, store, session, registry, tap, project_id, stored, fetched
+) -> None:  # type: ignore[no-untyped-def]
+    transcripts = tap(topics.VOICE_TRANSCRIPT)
+    uri = stored(AUDIO_BUCKET, "utterances/sess1/t1")  # where the relay puts it
+    SttHandler(bus, store, registry, project_id).handle(
+        _with_audio(AudioPayload(mime_type=WEBM, gcs_uri=uri))
+    )
+    assert json.loads(transcripts.pull()[0].data)["text"] == CLIP["text"]
+    assert fetched == [uri]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("other", "utterances/sess1/t1"),  # the session's own path, in a bucket not ours
+        (AUDIO_BUCKET, "utterances/sess2/t9"),  # our bucket, another session's utterance
+        (AUDIO_BUCKET, "greetings/sess1/t1"),  # our bucket, not an utterance
+    ],
+    ids=["other-bucket", "other-session", "other-prefix"],
+)
+def test_stored_audio_elsewhere_is_refused_unread(
+    bus, store, session, registry, tap, project_id, stored, fetched, where
+) -> None:  # type: ignore[no-untyped-def]
+    bucket, name = where
+    if bucket == "other":
+        bucket = f"elsewhere-{uuid.uuid4().hex[:8]}"
+    transcripts, outbound = tap(topics.VOICE_TRANSCRIPT), tap(topics.SESSION_OUTBOUND)
+    uri = stored(bucket, name)
+    SttHandler(bus, store, registry, project_id).handle(
+        _with_audio(AudioPayload(mime_type=WEBM, gcs_uri=uri))
+    )
+    [event] = outbound.pull()
+    assert json.loads(event.data)["event"]["code"] == "bad_audio"
+    assert fetched == []
+    assert registry.stt("whisper").calls == 0  # type: ignore[attr-defined]
+    assert transcripts.drain(0.5) == []
+    assert store.get_turn("sess1", "t1")["error"] == "bad_audio"  # type: ignore[index]
+
+
+def test_a_rejection_for_another_users_session_reaches_nobody(
+    bus, store, session, registry, tap, project_id
+) -> None:  # type: ignore[no-untyped-def]
+    outbound, monitor = tap(topics.SESSION_OUTBOUND), tap(topics.MONITOR_EVENTS)
+    bad_webm = b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 40
+    audio = AudioPayload(mime_type=WEBM, data_b64=base64.b64encode(bad_webm).decode())
+    SttHandler(bus, store, registry, project_id).handle(_with_audio(audio, user="u2"))
+    assert outbound.drain(1.5) == []  # sess1 is u1's: u1 hears nothing of it
+    assert store.get_turn("sess1", "t1") is None  # nor is u1's turn closed
+    assert monitor.drain(0.5) == []  # nor recorded as failed
+
+
+def test_a_speculation_for_another_users_session_is_not_kept(
+    bus, store, session, registry, project_id
+) -> None:  # type: ignore[no-untyped-def]
+    pcm = np.concatenate([_clip_pcm(), np.zeros(4800, np.int16)])  # ends in a pause
+    audio = AudioPayload(mime_type="audio/wav", data_b64=base64.b64encode(_wav(pcm)).decode())
+    SttHandler(bus, store, registry, project_id).handle(
+        _with_audio(audio, user="u2", speculative=True)
+    )
+    assert registry.stt("whisper").calls == 0  # type: ignore[attr-defined]
+    assert store.get_turn("sess1", "t1") is None  # nothing u1's final utterance would reuse
+
+
 def _reply(index: int, final: bool, turn: str = "t1", purpose: str = "reply") -> InboundMessage:
     msg = AgentReply(
         session_id="sess1",
@@ -258,3 +366,68 @@ def test_greeting_is_spoken_as_a_greeting_event(bus, store, session, registry, t
         and event["text"] == "Piece 0."
         and event["mime_type"] == "audio/wav"
     )
+
+
+class HugeTTS(ToneTTS):
+    """Speaks a sentence as more audio than one bus message can carry."""
+
+    def synthesize(self, text: str) -> SpeechAudio:
+        self.calls += 1
+        return SpeechAudio(b"RIFF" + bytes(7_000_000), "audio/wav", 16000, 218_750, self.name)
+
+
+def _tts_failed(outbound) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    [event] = [json.loads(m.data) for m in outbound.pull()]
+    assert event["dedupe_key"] == "t1:error:tts:0"
+    return event["event"]  # type: ignore[no-any-return]
+
+
+def test_a_voice_that_cannot_start_gets_tts_failed_not_silence(  # type: ignore[no-untyped-def]
+    bus, store, session, project_id, tap, monkeypatch
+) -> None:
+    reg = ProviderRegistry(SpeechSettings(env="test", GOOGLE_CLOUD_PROJECT=project_id))
+
+    def missing_voice(name: str) -> TextToSpeech:
+        raise FileNotFoundError(f"no voice model for {name}")
+
+    monkeypatch.setattr(reg, "_build_tts", missing_voice)
+    outbound, monitor = tap(topics.SESSION_OUTBOUND), tap(topics.MONITOR_EVENTS)
+    TtsHandler(bus, store, reg).handle(_reply(0, True))  # acknowledged, not raised
+    assert _tts_failed(outbound) == {
+        "type": "error",
+        "code": "tts_failed",
+        "message": "the reply could not be spoken",
+        "turn_id": "t1",
+    }
+    record = json.loads(monitor.pull()[0].data)
+    assert record["kind"] == "turn_failed" and "no voice model" in record["detail"]
+
+
+def test_audio_too_large_to_send_gets_tts_failed_not_silence(  # type: ignore[no-untyped-def]
+    bus, store, session, project_id, tap
+) -> None:
+    reg = ProviderRegistry(SpeechSettings(env="test", GOOGLE_CLOUD_PROJECT=project_id))
+    reg.register_tts(HugeTTS())
+    outbound = tap(topics.SESSION_OUTBOUND)
+    TtsHandler(bus, store, reg).handle(_reply(0, True))
+    assert _tts_failed(outbound)["code"] == "tts_failed"
+    assert outbound.drain(0.5) == []
+
+
+def test_a_failing_monitor_report_does_not_unsay_the_audio(  # type: ignore[no-untyped-def]
+    bus, store, session, registry, tap, monkeypatch
+) -> None:
+    publish = bus.publish
+
+    def monitor_down(topic: str, message: object, **kwargs: object) -> str:
+        if topic == topics.MONITOR_EVENTS:
+            raise ConnectionError("monitor topic unavailable")
+        return publish(topic, message, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(bus, "publish", monitor_down)
+    outbound = tap(topics.SESSION_OUTBOUND)
+    TtsHandler(bus, store, registry).handle(_reply(0, True))  # the first piece tells the monitor
+    [event] = [json.loads(m.data)["event"] for m in outbound.pull()]
+    assert event["type"] == "audio_chunk" and event["is_final"] is True
+    assert store.get_turn("sess1", "t1")["tts_sentences_done"] == [0]  # type: ignore[index]
+    assert outbound.drain(0.5) == []

@@ -1,15 +1,18 @@
 """The real turn graph with the offline rules model and in-memory tools."""
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import pg8000
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, tool
 
+from shared import productivity
 from shared.agent.graph import build_graph
 from shared.agent.rules_model import FALLBACK, RulesChatModel
 from shared.agent.runner import (
@@ -20,12 +23,14 @@ from shared.agent.runner import (
     split_sentences,
     trim_history,
 )
-from shared.agent.tools import TurnContext, turn_context
+from shared.agent.tool_results import refused
+from shared.agent.tools import TurnContext, make_productivity_tools, turn_context
 from shared.contracts import ToolCallRecord
 
 pytestmark = pytest.mark.unit
 
 TODAY = date(2026, 1, 1)  # a Thursday
+COULD_NOT_SAVE = "Sorry, I couldn't save that todo just now. Please try again in a moment."
 
 
 class FakeTodos:
@@ -85,6 +90,18 @@ class FakeTodos:
             return json.dumps({"ok": False, "error": f"no open todo matches '{title}'"})
 
         return [add_todo, list_todos, complete_todo]
+
+
+class BrokenDatabase:
+    """A database whose every query fails the way PostgreSQL refuses a NUL byte."""
+
+    def fetch_all(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        raise pg8000.exceptions.DatabaseError(
+            {"S": "ERROR", "C": "22021", "M": "invalid byte sequence", "F": "mbutils.c"}
+        )
+
+    def fetch_one(self, sql: str, **params: Any) -> dict[str, Any] | None:
+        return self.fetch_all(sql, **params)[0]
 
 
 @pytest.fixture
@@ -199,8 +216,115 @@ def test_no_matching_todo_yields_an_apology(graph: Any) -> None:
 def test_raising_tool_is_handled_and_recorded_as_failed(graph: Any, fake: FakeTodos) -> None:
     fake.raise_next = RuntimeError("boom")
     outcome = _turn(graph, "add a todo to buy milk")
-    assert outcome.reply.startswith("Sorry, I couldn't do that")
+    assert (
+        outcome.reply == "Sorry, I couldn't save that todo just now. Please try again in a moment."
+    )
     assert [r.ok for r in outcome.tool_calls] == [False]
+    # What the model read, and what memory keeps, is a clear error without the exception.
+    result = json.loads(str(outcome.history[2].content))
+    assert result["ok"] is False and result["reason"] == "unavailable"
+    assert "boom" not in json.dumps(history_to_store(outcome.history))
+
+
+def test_a_database_error_is_an_honest_sentence_with_the_detail_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    graph = build_graph(RulesChatModel(today=TODAY), make_productivity_tools(BrokenDatabase()))
+    with caplog.at_level(logging.ERROR):
+        outcomes = {
+            text: _turn(graph, text)
+            for text in ("add a todo to buy milk", "what are my todos", "mark buy milk as done")
+        }
+    assert {text: outcome.reply for text, outcome in outcomes.items()} == {
+        "add a todo to buy milk": COULD_NOT_SAVE,
+        "what are my todos": (
+            "Sorry, I couldn't read your todo list just now. Please try again in a moment."
+        ),
+        "mark buy milk as done": (
+            "Sorry, I couldn't update your todo list just now. Please try again in a moment."
+        ),
+    }
+    for outcome in outcomes.values():
+        stored = json.dumps(history_to_store(outcome.history))
+        assert "DatabaseError" not in stored and "mbutils" not in stored
+        assert json.loads(outcome.tool_calls[0].result_summary)["reason"] == "unavailable"
+    failures = [r for r in caplog.records if getattr(r, "event", None) == "tool_failed"]
+    assert [getattr(r, "tool", None) for r in failures] == [
+        "add_todo",
+        "list_todos",
+        "complete_todo",
+    ]
+    assert all("mbutils.c" in logging.Formatter().formatException(r.exc_info) for r in failures)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Error: DatabaseError({'F': 'mbutils.c'})\n Please fix your mistakes.",
+        '["not", "an", "object"]',
+        json.dumps({"ok": False, "reason": "invalid_arguments", "error": "title: Field required"}),
+        json.dumps({"ok": False, "reason": "unavailable", "error": "the todo could not be saved"}),
+    ],
+)
+def test_a_tool_result_not_meant_for_the_caller_is_never_read_out(content: str) -> None:
+    messages = [
+        HumanMessage(content="add a todo to buy milk"),
+        AIMessage(content="", tool_calls=[{"name": "add_todo", "args": {}, "id": "c1"}]),
+        ToolMessage(content=content, tool_call_id="c1"),
+    ]
+    assert RulesChatModel(today=TODAY).invoke(messages).content == COULD_NOT_SAVE
+
+
+def test_a_refusal_is_read_out_with_its_reason() -> None:
+    messages = [
+        HumanMessage(content="add a todo to x"),
+        AIMessage(content="", tool_calls=[{"name": "add_todo", "args": {}, "id": "c1"}]),
+        ToolMessage(content=refused("the todo needs a title."), tool_call_id="c1"),
+    ]
+    reply = RulesChatModel(today=TODAY).invoke(messages).content
+    assert reply == "Sorry, I couldn't do that: the todo needs a title."
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("buy\u0000 milk", "buy milk"),
+        ("buy\u0000milk", "buy milk"),
+        ("  call\tmum\r\n today  ", "call mum today"),
+        ("bell\u0007 \u007f\u0085 ring", "bell ring"),
+        ("lone \ud800 surrogate", "lone surrogate"),
+        ("caf\u00e9 \u2615", "caf\u00e9 \u2615"),
+    ],
+)
+def test_a_title_is_cleaned_of_what_cannot_be_stored(raw: str, title: str) -> None:
+    assert productivity.clean_title(raw) == title
+    assert productivity.checked_title(raw) == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "the todo needs a title"),
+        ("\u0000\u0001 \t", "the todo needs a title"),
+        ("x" * 501, "at most 500 characters"),
+    ],
+)
+def test_a_title_that_cannot_be_stored_is_refused_with_the_reason(raw: str, reason: str) -> None:
+    with pytest.raises(productivity.InvalidTodo, match=reason):
+        productivity.checked_title(raw)
+    assert productivity.checked_title("x" * 500) == "x" * 500
+
+
+def test_the_real_tools_refuse_bad_input_before_the_database() -> None:
+    tools = {t.name: t for t in make_productivity_tools(BrokenDatabase())}
+    config: RunnableConfig = {"configurable": {"turn_context": TurnContext("u1", "t1")}}
+    for args, error in [
+        ({"title": "\u0000"}, "the todo needs a title"),
+        ({"title": "buy milk", "due_date": "next-ish"}, "the due date must be a date"),
+    ]:
+        result = json.loads(tools["add_todo"].invoke(args, config=config))
+        assert result["ok"] is False and result["reason"] == "refused"
+        assert result["error"].startswith(error)
 
 
 def test_unknown_request_yields_the_fallback_without_tools(graph: Any, fake: FakeTodos) -> None:

@@ -1,0 +1,122 @@
+"""Cutting a reply into pieces that fit the contracts; truncating the copies kept for the record."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, Field
+
+from shared.agent.runner import AgentOutcome, split_sentences
+from shared.contracts import AgentReply, MonitorEvent, VoiceTranscript
+from shared.handlers.agent_turn import PIECE_MAX_CHARS, reply_pieces
+from shared.handlers.text_limits import (
+    TRUNCATION_MARKER,
+    cut_to_fit,
+    declared_max_length,
+    pieces_within,
+    truncated,
+)
+from shared.session_store import Session
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_text_that_fits_is_one_piece_unchanged() -> None:
+    assert cut_to_fit("Okay,  I added   milk.", 22) == ["Okay,  I added   milk."]
+    assert cut_to_fit("", 10) == [""]
+
+
+def test_a_long_text_is_cut_between_words() -> None:
+    assert cut_to_fit("one two three four five", 9) == ["one two", "three", "four five"]
+
+
+def test_pieces_fill_up_to_the_limit_exactly() -> None:
+    assert cut_to_fit("aaaa bbbb cccc", 9) == ["aaaa bbbb", "cccc"]
+
+
+def test_a_word_longer_than_the_limit_is_cut_inside_it() -> None:
+    assert cut_to_fit("go supercalifragilistic now", 8) == [
+        "go",
+        "supercal",
+        "ifragili",
+        "stic now",
+    ]
+
+
+def test_whitespace_alone_over_the_limit_gives_no_piece() -> None:
+    assert cut_to_fit(" " * 20, 5) == []
+
+
+@pytest.mark.parametrize("limit", [1, 2, 7, 50, 2000])
+def test_every_piece_fits_and_no_character_of_a_word_is_lost(limit: int) -> None:
+    text = "Hello there, " + "x" * 4500 + " and " + "word " * 900 + "done."
+    pieces = cut_to_fit(text, limit)
+    assert all(0 < len(p) <= limit for p in pieces)
+    assert "".join("".join(pieces).split()) == "".join(text.split())
+
+
+def test_pieces_within_keeps_the_order_and_cuts_only_what_is_too_long() -> None:
+    assert pieces_within(["Short.", "a b c d e f", "End."], 6) == [
+        "Short.",
+        "a b c",
+        "d e f",
+        "End.",
+    ]
+
+
+def test_truncated_keeps_what_fits_and_marks_the_cut() -> None:
+    assert truncated("short", 10) == "short"
+    assert truncated("x" * 10, 10) == "x" * 10
+    assert truncated("abcdefghijk", 10) == "abcdefghi" + TRUNCATION_MARKER
+    assert len(truncated("y" * 9000, 8000)) == 8000
+    assert truncated("abc", 1) == "a"
+
+
+def test_limits_are_read_from_the_contracts() -> None:
+    assert declared_max_length(AgentReply, "text") == 2000
+    assert declared_max_length(MonitorEvent, "text_out") == 8000
+
+    class NoLimit(BaseModel):
+        text: str
+        short: str = Field(max_length=3)
+
+    assert declared_max_length(NoLimit, "short") == 3
+    assert declared_max_length(NoLimit, "text", otherwise=99) == 99
+    with pytest.raises(LookupError, match=r"NoLimit\.text"):
+        declared_max_length(NoLimit, "text")
+
+
+SESSION = Session(
+    id="s1", user_id="u1", user_name="Ada", channel="web", relay_id="r1", status="active"
+)
+MESSAGE = VoiceTranscript(
+    session_id="s1", turn_id="t1", user_id="u1", text="tell me everything", received_at=0.0
+)
+
+
+def _pieces(reply: str) -> list[AgentReply]:
+    outcome = AgentOutcome(reply, split_sentences(reply))
+    return reply_pieces(SESSION, MESSAGE, outcome)
+
+
+def test_reply_pieces_are_valid_contiguous_and_final_on_the_last() -> None:
+    reply = "Okay, here it is. " + "very " * 1200 + "long. " + "z" * 4100 + " The end."
+    pieces = _pieces(reply)
+    assert all(len(p.text) <= PIECE_MAX_CHARS for p in pieces)
+    assert [p.sentence_index for p in pieces] == list(range(len(pieces)))
+    assert [p.is_final for p in pieces] == [False] * (len(pieces) - 1) + [True]
+    assert "".join(" ".join(p.text for p in pieces).split()) == "".join(reply.split())
+    # Each piece is a valid message for the topic, as the bus will encode it.
+    for piece in pieces:
+        assert AgentReply.model_validate_json(piece.model_dump_json()) == piece
+
+
+def test_a_short_reply_keeps_its_pieces() -> None:
+    assert [p.text for p in _pieces("Okay, I added buy milk to your todo list.")] == [
+        "Okay,",
+        "I added buy milk to your todo list.",
+    ]
+
+
+def test_an_empty_reply_is_one_final_empty_piece() -> None:
+    [piece] = _pieces("")
+    assert piece.text == "" and piece.is_final and piece.sentence_index == 0
