@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test lint test-unit test-integration test-e2e bench bundle clean
+.PHONY: setup system run test lint test-unit test-integration test-e2e fuzz bench bundle clean
 
 setup: system $(STAMP)
 
@@ -36,6 +36,11 @@ test-e2e: setup
 	$(PY) -m pytest tests/e2e -q
 
 test: lint test-unit test-integration test-e2e
+
+# A longer search of the relay's protocol than the one `make test` runs.
+FUZZ_EXAMPLES ?= 5000
+fuzz: setup
+	CONVONET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/integration/test_relay_fuzz.py -q
 
 bench: setup
 	$(PY) -m bench.run

@@ -1,12 +1,23 @@
-"""Users and PIN sign-in with lockout by source address (shared across relay instances)."""
+"""Users and how they are found at sign-in: by account (email or phone number) and PIN, or by
+PIN alone for users enrolled for it (the original clients send only a PIN).
+
+The threat model is in docs/decisions/0010-sign-in-threat-model.md.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
 import uuid
 from dataclasses import dataclass
 
+import phonenumbers
+
 from shared import pins
 from shared.db import Database
+
+MIN_NEW_PIN_DIGITS = 6
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -15,65 +26,133 @@ class User:
     display_name: str
 
 
-class PinAlreadyInUse(ValueError):
-    pass
+class WeakPin(ValueError):
+    """A new user's PIN that is too short or too easy to guess."""
+
+
+class PinUnavailable(ValueError):
+    """A PIN that cannot be used for sign-in by PIN alone (another such user holds it)."""
+
+
+class InvalidAccount(ValueError):
+    """An account identifier that is neither an email address nor a phone number."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A normalised account identifier: ``kind`` is email or phone, ``value`` its canonical form."""
+
+    kind: str
+    value: str
+
+
+def parse_account(raw: str, default_region: str = "US") -> Account:
+    text = raw.strip()
+    if "@" in text:
+        if not _EMAIL.match(text):
+            raise InvalidAccount("account must be an email address or a phone number")
+        return Account("email", text.lower())
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidAccount("account must be an email address or a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidAccount("that phone number is not valid")
+    return Account("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def check_new_pin(pin: str) -> None:
+    """New PINs: at least six digits, not one digit repeated, not a run like 123456."""
+    if not pin.isdigit() or not pin.isascii():
+        raise WeakPin("a PIN is made of digits only")
+    if len(pin) < MIN_NEW_PIN_DIGITS:
+        raise WeakPin(f"a new PIN needs at least {MIN_NEW_PIN_DIGITS} digits")
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if len(steps) == 1 and steps <= {0, 1, 9}:
+        raise WeakPin("that PIN is too easy to guess (a repeated digit or a run)")
 
 
 def create_user(
-    db: Database, display_name: str, pin: str, pepper: bytes, email: str | None = None
+    db: Database,
+    display_name: str,
+    pin: str,
+    pepper: bytes,
+    email: str | None = None,
+    phone: str | None = None,
+    pin_only: bool | None = None,
 ) -> User:
+    """Create a user. With an email or phone number the user signs in by account and PIN, and
+    the PIN need not be unique. ``pin_only`` (the default when there is no account) also lets
+    them sign in by PIN alone, which needs a PIN no other such user holds."""
+    check_new_pin(pin)
+    email_value = parse_account(email).value if email else None
+    phone_value = parse_account(phone).value if phone else None
+    pin_only = pin_only if pin_only is not None else not (email_value or phone_value)
     lookup = pins.pin_lookup(pin, pepper)
     user_id = str(uuid.uuid4())
     with db.transaction() as tx:
-        if tx.fetch_one("SELECT 1 FROM identity.users WHERE pin_lookup = :l", l=lookup):
-            raise PinAlreadyInUse("that PIN is already in use; choose another")
+        if pin_only and tx.fetch_one(
+            "SELECT 1 FROM identity.users WHERE pin_lookup = :l AND pin_only_sign_in", l=lookup
+        ):
+            raise PinUnavailable(
+                "that PIN cannot be used for sign-in by PIN alone; choose another,"
+                " or give the user an email address or phone number"
+            )
         tx.execute(
-            "INSERT INTO identity.users (id, display_name, email, pin_lookup, pin_hash)"
-            " VALUES (:id, :name, :email, :lookup, :hash)",
+            "INSERT INTO identity.users"
+            " (id, display_name, email, phone, pin_lookup, pin_hash, pin_only_sign_in)"
+            " VALUES (:id, :name, :email, :phone, :lookup, :hash, :pin_only)",
             id=user_id,
             name=display_name,
-            email=email,
+            email=email_value,
+            phone=phone_value,
             lookup=lookup,
             hash=pins.hash_pin(pin),
+            pin_only=pin_only,
         )
     return User(user_id, display_name)
 
 
-def ensure_user(db: Database, display_name: str, pin: str, pepper: bytes, email: str) -> User:
+def ensure_user(
+    db: Database, display_name: str, pin: str, pepper: bytes, email: str, pin_only: bool = True
+) -> User:
     """Create the user unless one with this email exists (for seeding demo data)."""
     row = db.fetch_one(
-        "SELECT id, display_name FROM identity.users WHERE email = :email", email=email
+        "SELECT id, display_name FROM identity.users WHERE email = :email",
+        email=parse_account(email).value,
     )
     if row:
         return User(str(row["id"]), row["display_name"])
-    return create_user(db, display_name, pin, pepper, email=email)
+    return create_user(db, display_name, pin, pepper, email=email, pin_only=pin_only)
 
 
 def find_user_by_pin(db: Database, pin: str, pepper: bytes) -> User | None:
+    """Sign-in by PIN alone: only users enrolled for it can be found this way."""
     row = db.fetch_one(
-        "SELECT id, display_name, pin_hash FROM identity.users WHERE pin_lookup = :l",
+        "SELECT id, display_name, pin_hash FROM identity.users"
+        " WHERE pin_lookup = :l AND pin_only_sign_in",
         l=pins.pin_lookup(pin, pepper),
     )
-    if row is None:
-        pins.burn_equal_time(pin)
-        return None
-    if not pins.verify_pin(pin, row["pin_hash"]):
-        return None
-    return User(str(row["id"]), row["display_name"])
+    return _verified(row, pin)
 
 
-def recent_failures(db: Database, source: str, window_seconds: int) -> int:
+def find_user_by_account(db: Database, account: Account, pin: str) -> User | None:
+    """Sign-in by account and PIN: the PIN is checked against that one user only."""
+    column = "email" if account.kind == "email" else "phone"
     row = db.fetch_one(
-        "SELECT count(*) AS n FROM identity.auth_failures"
-        " WHERE source = :source AND failed_at > now() - make_interval(secs => :window)",
-        source=source,
-        window=window_seconds,
+        f"SELECT id, display_name, pin_hash FROM identity.users WHERE {column} = :value",  # noqa: S608 - column from a fixed pair
+        value=account.value,
     )
-    return int(row["n"]) if row else 0
+    return _verified(row, pin)
 
 
-def record_failure(db: Database, source: str) -> None:
-    db.execute("INSERT INTO identity.auth_failures (source) VALUES (:source)", source=source)
+def _verified(row: dict[str, object] | None, pin: str) -> User | None:
+    if row is None:
+        pins.burn_equal_time(pin)  # an unknown PIN or account costs what a wrong PIN costs
+        return None
+    if not pins.verify_pin(pin, str(row["pin_hash"])):
+        return None
+    return User(str(row["id"]), str(row["display_name"]))
 
 
 def get_user(db: Database, user_id: str) -> User | None:

@@ -87,13 +87,48 @@ class RelaySettings(DatabaseSettings):
     pin_pepper: SecretStr | None = Field(
         default=None, description="HMAC key for the PIN lookup index (Secret Manager)"
     )
-    max_frame_bytes: int = Field(default=1_048_576, description="largest JSON frame accepted")
+    max_frame_bytes: int = Field(
+        default=1_048_576, description="largest JSON frame answered (larger: frame_too_large)"
+    )
+    max_message_bytes: int = Field(
+        default=2 * 1_048_576,
+        description="signed in: larger frames close the socket (1009), checked as they inflate",
+    )
+    pre_auth_max_message_bytes: int = Field(
+        default=4096, ge=256, description="before sign-in: larger frames close the socket (1009)"
+    )
     max_text_chars: int = 2_000
     auth_max_failures_per_connection: int = 5
     auth_max_failures_per_source: int = 10
     auth_source_window_seconds: int = 900
-    trust_forwarded_for: bool = Field(
-        default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
+    auth_max_failures_per_account: int = 5
+    auth_account_window_seconds: int = 900
+    auth_global_failure_budget: int = Field(
+        default=200, description="failed sign-ins from all sources per window before spray mode"
+    )
+    auth_global_window_seconds: int = 300
+    auth_spray_delay_seconds: float = Field(
+        default=1.0, ge=0, description="in spray mode, wait this long before checking a PIN"
+    )
+    auth_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="close a connection not signed in by then"
+    )
+    max_connections_per_source: int = Field(default=20, ge=1, description="per relay instance")
+    max_frames_per_second: float = Field(default=100.0, gt=0)
+    frame_burst: int = Field(default=200, ge=1)
+    max_turns_per_minute: int = Field(default=20, ge=1)
+    turn_answer_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a turn with no sign of progress this long fails aloud"
+    )
+    forwarded_for_trusted_hops: int = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="X-Forwarded-For entries appended by trusted proxies (0: ignore the header)",
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="comma-separated browser origins allowed to connect (local: any loopback)",
     )
     outbound_subscription_ttl_days: int = 1
     max_utterance_bytes: int = Field(default=8 * 1024 * 1024, description="largest utterance taken")
@@ -136,6 +171,10 @@ class SpeechSettings(CommonSettings):
     )
     provider_timeout_seconds: float = Field(default=8.0, gt=0)
     max_utterance_seconds: float = Field(default=60.0, gt=0)
+    audio_bucket: str = Field(
+        default="convonet-audio",
+        description="the bucket the relay writes utterances to; stt reads no other",
+    )
     whisper_trim_encoder: bool = True
     whisper_threads: int = Field(default=2, ge=1)
 

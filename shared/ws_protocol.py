@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 SttProvider = Literal["whisper", "deepgram"]
 TtsProvider = Literal["piper", "deepgram"]
+# Every id a client may name: letters, digits, '-' and '_' (never '/' or '.', which would
+# reach into a Firestore path).
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+MAX_SEQUENCE = 10_000_000
 
 
 class _Frame(BaseModel):
@@ -23,6 +27,9 @@ class _Frame(BaseModel):
 class Authenticate(_Frame):
     type: Literal["authenticate"]
     pin: str = Field(min_length=4, max_length=12, pattern=r"^[0-9]+$")
+    account: str | None = Field(
+        default=None, min_length=3, max_length=254, description="email address or phone number"
+    )
     stt_provider: SttProvider | None = None
     tts_provider: TtsProvider | None = None
 
@@ -32,12 +39,12 @@ class StartRecording(_Frame):
     stt_mode: Literal["batch", "streaming"] = "batch"
     language: str = Field(default="en", min_length=2, max_length=16)
     mime_type: str | None = Field(default=None, max_length=64)
-    sample_rate: int | None = Field(default=None, ge=8000, le=48000)
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000, strict=True)
 
 
 class AudioChunk(_Frame):
     type: Literal["audio_chunk"]
-    sequence: int = Field(ge=0)
+    sequence: int = Field(ge=0, le=MAX_SEQUENCE, strict=True)
     data_b64: str = Field(min_length=1)
     mime_type: str | None = Field(default=None, max_length=64)
 
@@ -48,7 +55,7 @@ class StopRecording(_Frame):
 
 class AudioFrame(_Frame):
     type: Literal["audio_frame"]
-    sequence: int = Field(ge=0)
+    sequence: int = Field(ge=0, le=MAX_SEQUENCE, strict=True)
     data_b64: str = Field(min_length=1)
 
 
@@ -58,7 +65,7 @@ class EndUtterance(_Frame):
 
 class Cancel(_Frame):
     type: Literal["cancel"]
-    turn_id: str | None = Field(default=None, max_length=64)
+    turn_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
 
 class Text(_Frame):
@@ -172,6 +179,10 @@ ErrorCode = Literal[
     "already_authenticated",
     "auth_failed",
     "auth_locked",
+    "auth_timeout",
+    "too_many_connections",
+    "rate_limited",
+    "unknown_turn",
     "voice_unavailable",
     "not_recording",
     "already_recording",

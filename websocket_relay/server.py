@@ -9,21 +9,38 @@ from http import HTTPStatus
 
 from google.cloud import firestore
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from shared.bus import Bus
 from shared.db import Database
 from shared.session_store import SessionStore
 from shared.settings import RelaySettings
+from shared.ws_protocol import Error
 from websocket_relay.auth import PinAuthenticator
+from websocket_relay.client_address import client_source
 from websocket_relay.connection import ClientConnection, RelayServices
+from websocket_relay.limits import ConnectionsBySource
+from websocket_relay.origins import allowed_origins
 from websocket_relay.outbound import OutboundRouter
 
 log = logging.getLogger(__name__)
 WS_PATH = "/webrtc/ws"
-# websockets closes the connection (1009) above this; below it, the relay answers an oversized
-# frame with an error frame and keeps the session (see RelaySettings.max_frame_bytes).
-HARD_FRAME_LIMIT = 16 * 1024 * 1024
+
+
+def source_of(ws: ServerConnection, trusted_hops: int) -> str:
+    remote = ws.remote_address
+    forwarded = ws.request.headers.get_all("X-Forwarded-For") if ws.request else []
+    return client_source(str(remote[0]) if remote else None, forwarded, trusted_hops)
+
+
+async def refuse_connection(ws: ServerConnection, limit: int) -> None:
+    error = Error(
+        code="too_many_connections",
+        message=f"at most {limit} connections from one address; close one and retry",
+    )
+    await ws.send(error.model_dump_json())
+    await ws.close(CloseCode.TRY_AGAIN_LATER, "too many connections")
 
 
 def build_services(settings: RelaySettings) -> RelayServices:
@@ -39,15 +56,6 @@ def build_services(settings: RelaySettings) -> RelayServices:
             settings.project_id, settings.relay_id, settings.outbound_subscription_ttl_days
         ),
     )
-
-
-def client_source(ws: ServerConnection, trust_forwarded_for: bool) -> str:
-    if trust_forwarded_for and ws.request is not None:
-        forwarded = ws.request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    remote = ws.remote_address
-    return str(remote[0]) if remote else "unknown"
 
 
 async def run_server(settings: RelaySettings, stop: asyncio.Event | None = None) -> None:
@@ -69,15 +77,27 @@ async def run_server(settings: RelaySettings, stop: asyncio.Event | None = None)
             return connection.respond(HTTPStatus.NOT_FOUND, f"no such path; connect to {WS_PATH}\n")
         return None
 
-    async def handler(ws: ServerConnection) -> None:
-        await ClientConnection(ws, services, client_source(ws, settings.trust_forwarded_for)).run()
+    connections = ConnectionsBySource(settings.max_connections_per_source)
 
+    async def handler(ws: ServerConnection) -> None:
+        source = source_of(ws, settings.forwarded_for_trusted_hops)
+        if not connections.acquire(source):
+            await refuse_connection(ws, settings.max_connections_per_source)
+            return
+        try:
+            await ClientConnection(ws, services, source).run()
+        finally:
+            connections.release(source)
+
+    # Frames are limited as they inflate (permessage-deflate), far lower before sign-in:
+    # ClientConnection raises the limit to max_message_bytes once the caller is signed in.
     async with serve(
         handler,
         settings.relay_host,
         settings.relay_port,
         process_request=process_request,
-        max_size=HARD_FRAME_LIMIT,
+        origins=allowed_origins(settings),
+        max_size=settings.pre_auth_max_message_bytes,
         ping_interval=20,
         ping_timeout=20,
     ) as server:

@@ -191,7 +191,7 @@ def test_bad_frames_get_precise_errors_and_the_session_keeps_working(stack: Runn
             "this is not json",
             json.dumps({"type": "teleport"}),
             json.dumps({"type": "text"}),
-            json.dumps({"type": "text", "text": "x" * (10 * 1024 * 1024)}),
+            json.dumps({"type": "text", "text": "x" * (1536 * 1024)}),
             json.dumps([1, 2, 3]),
         ):
             await client.send(bad)

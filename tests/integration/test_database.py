@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from shared import identity, productivity
+from shared import identity, productivity, sign_in_budget
 from shared.db import Database
 from shared.migrate import apply_migrations
 
@@ -30,20 +32,43 @@ def test_pin_is_found_verified_and_never_stored_in_clear(db: Database) -> None:
     assert identity.find_user_by_pin(db, "482913", b"another-pepper") is None
 
 
-def test_two_users_cannot_share_a_pin(db: Database) -> None:
+def test_pin_only_users_cannot_share_a_pin_but_account_users_can(db: Database) -> None:
     identity.create_user(db, "Ada", "111222", PEPPER)
-    with pytest.raises(identity.PinAlreadyInUse):
+    with pytest.raises(identity.PinUnavailable):
         identity.create_user(db, "Bob", "111222", PEPPER)
+    # With an account, nothing about other users' PINs is checked, so nothing is revealed.
+    bob = identity.create_user(db, "Bob", "111222", PEPPER, email="bob@example.com")
+    carol = identity.create_user(db, "Carol", "111222", PEPPER, phone="+1 415 555 0132")
+    assert identity.find_user_by_pin(db, "111222", PEPPER) != bob  # PIN alone finds Ada only
+    account = identity.parse_account("(415) 555-0132")
+    assert identity.find_user_by_account(db, account, "111222") == carol
+    assert identity.find_user_by_account(db, account, "111223") is None
+    nobody = identity.parse_account("nobody@example.com")
+    assert identity.find_user_by_account(db, nobody, "111222") is None
 
 
-def test_failures_are_counted_per_source_within_the_window(db: Database) -> None:
-    for _ in range(3):
-        identity.record_failure(db, "10.0.0.1")
-    identity.record_failure(db, "10.0.0.2")
-    assert identity.recent_failures(db, "10.0.0.1", 900) == 3
-    assert identity.recent_failures(db, "10.0.0.2", 900) == 1
-    db.execute("UPDATE identity.auth_failures SET failed_at = now() - interval '1 hour'")
-    assert identity.recent_failures(db, "10.0.0.1", 900) == 0
+def test_new_users_need_a_strong_pin(db: Database) -> None:
+    for weak in ("1234", "123456", "777777"):
+        with pytest.raises(identity.WeakPin):
+            identity.create_user(db, "Ada", weak, PEPPER, email="ada@example.com")
+
+
+def test_the_budget_reserves_atomically_and_gives_back_successes(db: Database) -> None:
+    budget = sign_in_budget.Budget("source:10.0.0.1", limit=3, window_seconds=900)
+    other = sign_in_budget.Budget("source:10.0.0.2", limit=3, window_seconds=900)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: sign_in_budget.reserve(db, [budget]), range(20)))
+    granted = [r for r in results if r.granted]
+    assert len(granted) == 3 and all(r.refused_by == budget for r in results if not r.granted)
+    assert sign_in_budget.used(db, other) == 0
+    sign_in_budget.release(db, str(granted[0].attempt_id))
+    assert sign_in_budget.used(db, budget) == 2
+    db.execute("UPDATE identity.sign_in_attempts SET attempted_at = now() - interval '1 hour'")
+    assert sign_in_budget.used(db, budget) == 0
+    soft = sign_in_budget.Budget("global", limit=1, window_seconds=900, hard=False)
+    sign_in_budget.reserve(db, [soft])
+    again = sign_in_budget.reserve(db, [soft])
+    assert again.granted and again.over_soft == (soft,)
 
 
 def test_todo_writes_are_idempotent_per_request_key(db: Database) -> None:
@@ -56,7 +81,7 @@ def test_todo_writes_are_idempotent_per_request_key(db: Database) -> None:
 
 def test_todos_are_scoped_to_their_user(db: Database) -> None:
     ada = identity.create_user(db, "Ada", "123987", PEPPER)
-    bob = identity.create_user(db, "Bob", "765432", PEPPER)
+    bob = identity.create_user(db, "Bob", "764532", PEPPER)
     todo, _ = productivity.add_todo(db, ada.id, "ada's secret", None, "k1")
     assert productivity.list_todos(db, bob.id) == []
     assert productivity.complete_todo(db, bob.id, todo.id) is None

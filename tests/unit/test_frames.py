@@ -162,3 +162,47 @@ def test_authenticate_keeps_leading_zeros() -> None:
     frame = parse_frame('{"type": "authenticate", "pin": "0007"}', LIMIT)
     assert isinstance(frame, ws_protocol.Authenticate)
     assert frame.pin == "0007"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type": "audio_chunk", "sequence": ' + "9" * 5000 + ', "data_b64": "AA=="}',
+        "[" * 1000 + "]" * 1000,
+        '{"type": "text", "text": ' + "[" * 5000 + "]" * 5000 + "}",
+    ],
+    ids=["5000-digit number", "nested 1000 deep", "nested 5000 deep in a field"],
+)
+def test_unreadable_json_is_invalid_json_not_an_internal_error(raw: str) -> None:
+    assert _error(raw).code == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "audio_chunk", "sequence": True, "data_b64": "AA=="},
+        {"type": "audio_chunk", "sequence": "3", "data_b64": "AA=="},
+        {"type": "audio_frame", "sequence": 1.0, "data_b64": "AA=="},
+        {"type": "audio_frame", "sequence": 10**12, "data_b64": "AA=="},
+        {"type": "start_recording", "sample_rate": "16000"},
+        {"type": "start_recording", "sample_rate": True},
+    ],
+)
+def test_integer_fields_take_integers_only(frame: dict[str, object]) -> None:
+    assert _error(json.dumps(frame)).code == "invalid_message"
+
+
+@pytest.mark.parametrize("turn_id", ["a/b", "..", "", "x" * 65, "turn id", "t\u00e9", "a\\b"])
+def test_turn_ids_must_match_the_id_pattern(turn_id: str) -> None:
+    error = _error(json.dumps({"type": "cancel", "turn_id": turn_id}))
+    assert error.code == "invalid_message" and "turn_id" in error.message
+
+
+def test_authenticate_takes_an_optional_account() -> None:
+    frame = parse_frame(
+        json.dumps({"type": "authenticate", "pin": "480913", "account": "ada@example.com"}), LIMIT
+    )
+    assert isinstance(frame, ws_protocol.Authenticate) and frame.account == "ada@example.com"
+    assert _error(json.dumps({"type": "authenticate", "pin": "480913", "account": 5})).code == (
+        "invalid_message"
+    )

@@ -31,6 +31,7 @@ function remember(list, type) {
 
 const state = {
   pin: null, // in memory only, to sign in again after a reconnect
+  account: null, // email or phone number that scopes the PIN, if the user gave one
   signedIn: false,
   hadSession: false, // signed in with this PIN before
   reauth: false, // signing in again by itself after a reconnect
@@ -279,7 +280,8 @@ function onFrame(frame) {
 
 function authenticate() {
   if (state.pin === null) return;
-  if (!send({ type: "authenticate", pin: state.pin, ...providers() })) {
+  const account = state.account ? { account: state.account } : {};
+  if (!send({ type: "authenticate", pin: state.pin, ...account, ...providers() })) {
     status.set("Waiting for the relay…");
   }
 }
@@ -444,6 +446,7 @@ function wire() {
     }
     player.unlock();
     state.pin = pin;
+    state.account = $("account").value.trim() || null;
     state.reauth = false;
     state.hadSession = false;
     $("pin").value = "";
@@ -454,6 +457,7 @@ function wire() {
 
   $("signout").addEventListener("click", () => {
     state.pin = null;
+    state.account = null;
     state.reauth = false;
     state.hadSession = false;
     if (handsFree.active) stopHandsFree(true);

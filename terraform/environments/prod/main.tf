@@ -102,6 +102,7 @@ module "relay" {
   db_connection_name = module.database.connection_name
   db_name            = module.database.database_name
   db_user            = module.database.database_user
+  allowed_origins    = [module.hosting.default_url, "https://${module.hosting.site_id}.firebaseapp.com"]
   labels             = local.labels
 
   depends_on = [module.project_services]

@@ -10,16 +10,18 @@ locals {
 
   environment = merge(
     {
-      CONVONET_ENV                 = var.runtime_environment
-      GOOGLE_CLOUD_PROJECT         = var.project_id
-      CONVONET_RELAY_HOST          = "0.0.0.0"
-      CONVONET_RELAY_PORT          = "8080"
-      CONVONET_AUDIO_BUCKET        = var.audio_bucket
-      CONVONET_DB_HOST             = local.database_socket
-      CONVONET_DB_NAME             = var.db_name
-      CONVONET_DB_USER             = var.db_user
-      CONVONET_LOG_LEVEL           = var.log_level
-      CONVONET_TRUST_FORWARDED_FOR = "true" # Cloud Run's front end sets X-Forwarded-For.
+      CONVONET_ENV          = var.runtime_environment
+      GOOGLE_CLOUD_PROJECT  = var.project_id
+      CONVONET_RELAY_HOST   = "0.0.0.0"
+      CONVONET_RELAY_PORT   = "8080"
+      CONVONET_AUDIO_BUCKET = var.audio_bucket
+      CONVONET_DB_HOST      = local.database_socket
+      CONVONET_DB_NAME      = var.db_name
+      CONVONET_DB_USER      = var.db_user
+      CONVONET_LOG_LEVEL    = var.log_level
+      # Cloud Run's front end appends the caller's address to X-Forwarded-For: one trusted hop.
+      CONVONET_FORWARDED_FOR_TRUSTED_HOPS = "1"
+      CONVONET_ALLOWED_ORIGINS            = join(",", var.allowed_origins)
     },
     var.extra_environment,
   )

@@ -113,3 +113,9 @@ variable "labels" {
   description = "Labels applied to the service and its revisions."
   default     = {}
 }
+
+variable "allowed_origins" {
+  type        = list(string)
+  description = "Browser origins allowed to open the WebSocket (the Hosting site's URLs); clients that send no Origin are not browsers and are let through."
+  default     = []
+}
