@@ -32,6 +32,16 @@ class Service:
     log_path: Path
     stop_signal: int = signal.SIGTERM
     cleanup: list[Path] = field(default_factory=list)
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
+
+    def respawn(self) -> None:
+        """Run the same command again, appending to the same log, after the process exited."""
+        try:  # what it started dies with it, as an instance's processes would
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process = _popen(self.argv, self.log_path, self.env)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:
@@ -95,18 +105,24 @@ def spawn(
 ) -> Service:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
+    process = _popen(argv, log_path, env)
+    return Service(name, process, port, log_path, argv=argv, env=env, **kw)  # type: ignore[arg-type]
+
+
+def _popen(argv: list[str], log_path: Path, env: dict[str, str] | None) -> subprocess.Popen[bytes]:
     out = open(log_path, "ab")  # noqa: SIM115 - the child owns the file for its lifetime
-    process = subprocess.Popen(
-        argv,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,  # its own process group: stopping it stops its children too
-        cwd=str(ROOT),
-    )
-    out.close()
-    return Service(name, process, port, log_path, **kw)  # type: ignore[arg-type]
+    try:
+        return subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,  # its own process group: stopping it stops its children too
+            cwd=str(ROOT),
+        )
+    finally:
+        out.close()
 
 
 def sdk_root() -> Path:

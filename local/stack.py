@@ -2,7 +2,8 @@
 
 Starts the Pub/Sub and Firestore emulators, a throwaway PostgreSQL cluster and the Cloud
 Storage emulator; creates topics and subscriptions; applies migrations; seeds the demo user;
-then runs every function (fed by streaming pull), the relay and the pages.
+then runs every function (fed by pull), the relay and the pages, and restarts any of those that
+exits (local/supervision.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 
 from local import pubsub_setup, services
 from local.services import Service, StackError
+from local.supervision import Supervisor
 from shared.topics import FUNCTION_SUBSCRIPTIONS
 
 ROOT = services.ROOT
 READY_LINE = "Convonet is running."
+WATCH_INTERVAL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Stack:
         self.project = project
         self.demo_pin = demo_pin
         self.started: list[Service] = []
+        self.backing: list[Service] = []  # emulators and PostgreSQL: the stack's state
+        self.own: list[Service] = []  # functions, relay, pages: stateless, restarted on exit
         self._lock_file = None
 
     def acquire_lock(self) -> None:
@@ -126,7 +131,9 @@ class Stack:
 
         def run(fn: object) -> None:
             try:
-                self.started.append(fn())  # type: ignore[operator]
+                svc = fn()  # type: ignore[operator]
+                self.started.append(svc)
+                self.backing.append(svc)
             except BaseException as exc:
                 errors.append(exc)
 
@@ -142,28 +149,20 @@ class Stack:
         self._prepare_database()
         py = sys.executable
         for sub in FUNCTION_SUBSCRIPTIONS:
-            self.started.append(
-                services.spawn(
-                    f"fn-{sub.function}",
-                    [py, "-m", "local.function_worker", sub.function],
-                    0,
-                    self.log_dir,
-                    self.env(),
-                )
-            )
-        relay = services.spawn(
-            "relay", [py, "-m", "websocket_relay.main"], p.relay, self.log_dir, self.env()
-        )
-        self.started.append(relay)
-        hosting = services.spawn(
-            "hosting", [py, "-m", "local.hosting_server"], p.http, self.log_dir, self.env()
-        )
-        self.started.append(hosting)
+            self._spawn_own(f"fn-{sub.function}", [py, "-m", "local.function_worker", sub.function])
+        relay = self._spawn_own("relay", [py, "-m", "websocket_relay.main"], p.relay)
+        hosting = self._spawn_own("hosting", [py, "-m", "local.hosting_server"], p.http)
         services.wait_for_port(relay)
         services.wait_for_port(hosting)
         self._wait_http(f"http://127.0.0.1:{p.relay}/healthz")
         self._wait_workers()
         self.startup_seconds = time.monotonic() - t0
+
+    def _spawn_own(self, name: str, argv: list[str], port: int = 0) -> Service:
+        svc = services.spawn(name, argv, port, self.log_dir, self.env())
+        self.started.append(svc)
+        self.own.append(svc)
+        return svc
 
     def _prepare_database(self) -> None:
         from local.seed import seed_demo_user
@@ -211,16 +210,11 @@ class Stack:
         self.started.clear()
 
     def watch(self, stop: threading.Event) -> None:
-        """Wait for a signal; if a process dies on its own, say so and stop everything."""
-        while not stop.wait(0.5):
-            for svc in self.started:
-                if svc.process.poll() is not None:
-                    print(
-                        f"{svc.name} exited with code {svc.process.returncode}; see {svc.log_path}",
-                        file=sys.stderr,
-                    )
-                    stop.set()
-                    return
+        """Until a signal: restart our own processes when they exit. Raises StackError when a
+        backing service exits or a process keeps crashing."""
+        supervisor = Supervisor(self.backing, self.own)
+        while not stop.wait(WATCH_INTERVAL_SECONDS):
+            supervisor.check()
 
     def banner(self) -> str:
         p = self.ports

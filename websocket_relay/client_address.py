@@ -12,7 +12,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 
+from websocket_relay.limits import LogThrottle
+
 log = logging.getLogger(__name__)
+_misconfigured = LogThrottle(interval=300.0)
 
 
 def budget_key(address: str) -> str | None:

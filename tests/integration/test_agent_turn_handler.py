@@ -237,17 +237,24 @@ def test_a_sentence_over_the_piece_limit_is_cut_into_valid_pieces(  # type: igno
     assert store.get_turn(session.id, "t9")["status"] == "answered"  # type: ignore[index]
 
 
+def take_topic_down(
+    handler: AgentTurnHandler, monkeypatch: pytest.MonkeyPatch, down: str, error: Exception
+) -> None:
+    """Publishing to ``down`` raises ``error``; every other topic works."""
+    publish = handler.bus.publish
+
+    def publish_unless_down(topic: str, message: object, **kwargs: object) -> str:
+        if topic == down:
+            raise error
+        return publish(topic, message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(handler.bus, "publish", publish_unless_down)
+
+
 def test_a_reply_that_cannot_be_published_ends_in_turn_failed(  # type: ignore[no-untyped-def]
     handler, session, store, tap, monkeypatch
 ) -> None:
-    publish = handler.bus.publish
-
-    def reply_topic_down(topic: str, message: object, **kwargs: object) -> str:
-        if topic == topics.AGENT_REPLY:
-            raise TimeoutError("publish timed out")
-        return publish(topic, message, **kwargs)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(handler.bus, "publish", reply_topic_down)
+    take_topic_down(handler, monkeypatch, topics.AGENT_REPLY, TimeoutError("publish timed out"))
     outbound, monitor = tap(topics.SESSION_OUTBOUND), tap(topics.MONITOR_EVENTS)
     handler.handle(_inbound(session, "t10", "what are my todos"))  # acknowledged, not raised
 
@@ -316,14 +323,9 @@ def test_unreadable_memory_ends_in_turn_failed_not_silence(  # type: ignore[no-u
 def test_a_failing_monitor_report_does_not_undo_the_answer(  # type: ignore[no-untyped-def]
     handler, session, store, tap, monkeypatch
 ) -> None:
-    publish = handler.bus.publish
-
-    def monitor_down(topic: str, message: object, **kwargs: object) -> str:
-        if topic == topics.MONITOR_EVENTS:
-            raise ConnectionError("monitor topic unavailable")
-        return publish(topic, message, **kwargs)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(handler.bus, "publish", monitor_down)
+    take_topic_down(
+        handler, monkeypatch, topics.MONITOR_EVENTS, ConnectionError("monitor topic unavailable")
+    )
     outbound = tap(topics.SESSION_OUTBOUND)
     handler.handle(_inbound(session, "t13", "add a todo to water the plants"))
     [final] = _events(outbound.pull())

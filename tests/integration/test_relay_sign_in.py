@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -82,9 +83,17 @@ def relay_url(relay_settings: RelaySettings, topics_ready: str) -> Iterator[str]
 
 
 def test_200_parallel_wrong_pins_from_one_address_check_at_most_its_budget(
-    relay_url: str, relay_settings: RelaySettings, user: identity.User, checks: PinChecks
+    relay_url: str,
+    relay_settings: RelaySettings,
+    user: identity.User,
+    checks: PinChecks,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="websocket_relay.auth")
     answers = asyncio.run(spray(relay_url, ["203.0.113.7"] * 200))
+    # One line per address and kind per minute, however many attempts: not 200 lines.
+    lines = [r for r in caplog.records if r.name == "websocket_relay.auth"]
+    assert 1 <= len(lines) <= 2, [r.getMessage() for r in lines]
     assert {a["type"] for a in answers} == {"error"}
     assert checks.count <= relay_settings.auth_max_failures_per_source
     assert (

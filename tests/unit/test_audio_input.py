@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from functools import cache
 from types import SimpleNamespace
 
-import av
 import numpy as np
 import pytest
 
 from shared.speech.audio import MULAW_TO_PCM
 from shared.speech.vad import Endpointer
+from tests.audio_fixtures import silence
 from tests.conftest import FIXTURES
 from websocket_relay import audio_input
 from websocket_relay.audio_input import (
@@ -299,23 +299,9 @@ def test_batch_finish_returns_the_whole_recording() -> None:
 # --- BatchRecording: what the headers declare ----------------------------------------------------
 
 
-@cache
 def ogg_silence(codec: str, seconds: float) -> bytes:
     """Ogg of silence, which compresses to almost nothing: 2 minutes of FLAC take 40 kB."""
-    rate, frame_samples = (48000, 960) if codec == "libopus" else (16000, 16384)
-    sink = io.BytesIO()
-    with av.open(sink, "w", format="ogg") as out:
-        stream = out.add_stream(codec, rate=rate, layout="mono")
-        total = int(seconds * rate)
-        for start in range(0, total, frame_samples):
-            zeros = np.zeros((1, min(frame_samples, total - start)), np.int16)
-            frame = av.AudioFrame.from_ndarray(zeros, format="s16", layout="mono")
-            frame.sample_rate, frame.pts = rate, start
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return sink.getvalue()
+    return silence("ogg", codec, seconds, rate=48000 if codec == "libopus" else 16000)
 
 
 def wav_declaring(seconds: int, rate: int = 16000) -> bytes:
