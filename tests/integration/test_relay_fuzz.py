@@ -116,6 +116,9 @@ def expected_error(raw: str | bytes, max_bytes: int) -> str | None:
     return None
 
 
+# The relay's threads (client retry jitter) use `random` while examples are drawn; the
+# strategies themselves do not.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
