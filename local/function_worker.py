@@ -98,10 +98,6 @@ class Leases:
         self._held: dict[str, float] = {}  # ack id -> when it was received
         self._changed = threading.Condition()
 
-    def __len__(self) -> int:
-        with self._changed:
-            return len(self._held)
-
     def hold(self, ack_ids: list[str]) -> None:
         with self._changed:
             now = time.monotonic()
@@ -154,19 +150,22 @@ class Worker:
             room = self.leases.wait_for_room(stop)
             if stop.is_set():
                 return
-            for received in self._pull(room):
+            for received in self._pull(room, stop):
                 self._dispatch(received)
 
-    def _pull(self, max_messages: int) -> list[Any]:
+    def _pull(self, max_messages: int, stop: threading.Event) -> list[Any]:
         try:
-            response = self.subscriber.pull(
-                subscription=self.path, max_messages=max_messages, timeout=PULL_WAIT_SECONDS
+            response = self.subscriber.pull(  # no retries inside: this loop is the retry
+                subscription=self.path,
+                max_messages=max_messages,
+                timeout=PULL_WAIT_SECONDS,
+                retry=None,
             )
         except gexc.DeadlineExceeded:
             return []
         except gexc.GoogleAPICallError:
             log.warning("pull failed; trying again", exc_info=True)
-            time.sleep(1)
+            stop.wait(1)
             return []
         received = list(response.received_messages)
         self.leases.hold([r.ack_id for r in received])

@@ -1,5 +1,8 @@
 """Create the topics, dead-letter topics and function subscriptions (what Terraform does in the
-cloud) on the Pub/Sub emulator. Idempotent."""
+cloud) on the Pub/Sub emulator. Idempotent.
+
+The function subscriptions are pulled by local/function_worker.py rather than pushed, so they get
+the short pull ack deadline: a worker that dies gives its messages back within seconds."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from google.pubsub_v1.types import DeadLetterPolicy, RetryPolicy, Subscription
 from shared.topics import (
     FUNCTION_SUBSCRIPTIONS,
     MAX_DELIVERY_ATTEMPTS,
+    PULL_ACK_DEADLINE_SECONDS,
+    RETRY_MAX_BACKOFF_SECONDS,
+    RETRY_MIN_BACKOFF_SECONDS,
     TOPICS,
     dead_letter_hold_subscription,
     dead_letter_topic,
@@ -43,7 +49,7 @@ def create_all(project_id: str) -> None:
                 Subscription(
                     name=subscriber.subscription_path(project_id, sub.name),
                     topic=publisher.topic_path(project_id, sub.topic),
-                    ack_deadline_seconds=60,
+                    ack_deadline_seconds=PULL_ACK_DEADLINE_SECONDS,
                     enable_message_ordering=sub.ordered,
                     dead_letter_policy=DeadLetterPolicy(
                         dead_letter_topic=publisher.topic_path(
@@ -52,7 +58,8 @@ def create_all(project_id: str) -> None:
                         max_delivery_attempts=MAX_DELIVERY_ATTEMPTS,
                     ),
                     retry_policy=RetryPolicy(
-                        minimum_backoff=Duration(seconds=1), maximum_backoff=Duration(seconds=60)
+                        minimum_backoff=Duration(seconds=RETRY_MIN_BACKOFF_SECONDS),
+                        maximum_backoff=Duration(seconds=RETRY_MAX_BACKOFF_SECONDS),
                     ),
                 ),
             )

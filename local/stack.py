@@ -17,6 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from local import pubsub_setup, services
 from local.services import Service, StackError
@@ -80,7 +81,7 @@ class Stack:
         self.started: list[Service] = []
         self.backing: list[Service] = []  # emulators and PostgreSQL: the stack's state
         self.own: list[Service] = []  # functions, relay, pages: stateless, restarted on exit
-        self._lock_file = None
+        self._lock_file: TextIO | None = None
 
     def acquire_lock(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)

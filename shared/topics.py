@@ -12,6 +12,15 @@ MONITOR_EVENTS = "monitor-events"
 TOPICS = (VOICE_UTTERANCE, VOICE_TRANSCRIPT, AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS)
 
 MAX_DELIVERY_ATTEMPTS = 5
+# Redelivery of the function subscriptions. In the cloud they are push subscriptions
+# (terraform/modules/functions/subscriptions.tf sets the same values): Pub/Sub waits
+# PUSH_ACK_DEADLINE_SECONDS for the function's answer. The local stack pulls instead, and its
+# worker renews the lease of each message while the handler runs, so the deadline there only
+# says how soon the messages of a worker that died are delivered again.
+PUSH_ACK_DEADLINE_SECONDS = 60
+PULL_ACK_DEADLINE_SECONDS = 3
+RETRY_MIN_BACKOFF_SECONDS = 1
+RETRY_MAX_BACKOFF_SECONDS = 60
 
 
 def dead_letter_topic(topic: str) -> str:

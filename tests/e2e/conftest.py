@@ -105,6 +105,37 @@ def stop_stack(stack: RunningStack) -> int:
     return int(stack.process.returncode)
 
 
+def stack_pids(state_dir: Path | str, command: str = "") -> list[int]:
+    """Processes of the stack using `state_dir` (each inherits it in its environment), narrowed
+    to those whose command line contains `command`."""
+    marker, found = str(state_dir).encode(), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker not in (proc / "environ").read_bytes():
+                continue
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if command in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def wait_for_new_pid(
+    state_dir: Path | str, command: str, old: set[int], timeout: float = 30.0
+) -> int:
+    """The pid of a process running `command` that is not one of `old` (a restarted one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = set(stack_pids(state_dir, command)) - old
+        if new:
+            return new.pop()
+        time.sleep(0.05)
+    raise AssertionError(f"no new process running {command!r} within {timeout:.0f}s")
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
     state = Path(tempfile.mkdtemp(prefix="convonet-e2e-"))

@@ -4,6 +4,8 @@
 #   - after 5 failed deliveries, forwards the message to <topic>-dead-letter, where the
 #     hold subscription keeps it (modules/pubsub/dead_letter.tf).
 # tts-agent-reply preserves ordering-key order so sentences are spoken in sequence.
+# The deadline and backoff are PUSH_ACK_DEADLINE_SECONDS and RETRY_*_BACKOFF_SECONDS in
+# shared/topics.py; the local stack pulls these subscriptions with a shorter deadline.
 
 resource "google_pubsub_subscription" "push" {
   for_each = local.pushed_functions
