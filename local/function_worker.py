@@ -38,6 +38,8 @@ from shared.topics import (
     FUNCTION_SUBSCRIPTIONS,
     PULL_ACK_DEADLINE_SECONDS,
     PUSH_ACK_DEADLINE_SECONDS,
+    RETRY_MAX_BACKOFF_SECONDS,
+    RETRY_MIN_BACKOFF_SECONDS,
     FunctionSubscription,
 )
 
@@ -87,6 +89,13 @@ def to_cloud_event(received: Any, subscription: str) -> CloudEvent:
         },
         envelope,
     )
+
+
+def retry_backoff(delivery_attempt: int | None) -> int:
+    """Seconds before a failed message is offered again: the subscriptions' retry policy (1 s,
+    doubling to 60 s), which the emulator ignores on a nack, so the worker applies it itself."""
+    attempt = max(1, delivery_attempt or 1)
+    return int(min(RETRY_MAX_BACKOFF_SECONDS, RETRY_MIN_BACKOFF_SECONDS * 2 ** (attempt - 1)))
 
 
 class Leases:
@@ -199,17 +208,18 @@ class Worker:
             self.handler(to_cloud_event(received, self.path))
         except Exception:
             log.exception("handler failed; message will be redelivered")
-            self._settle(received.ack_id, ack=False)
+            self._settle(received.ack_id, retry_in=retry_backoff(received.delivery_attempt))
         else:
-            self._settle(received.ack_id, ack=True)
+            self._settle(received.ack_id)
 
-    def _settle(self, ack_id: str, *, ack: bool) -> None:
+    def _settle(self, ack_id: str, *, retry_in: int | None = None) -> None:
+        """Acknowledge, or (``retry_in`` seconds) hand the message back for a later attempt."""
         try:
-            if ack:
+            if retry_in is None:
                 self.subscriber.acknowledge(subscription=self.path, ack_ids=[ack_id])
             else:
                 self.subscriber.modify_ack_deadline(
-                    subscription=self.path, ack_ids=[ack_id], ack_deadline_seconds=0
+                    subscription=self.path, ack_ids=[ack_id], ack_deadline_seconds=retry_in
                 )
         except gexc.GoogleAPICallError:
             log.warning("could not settle a message; it will be redelivered", exc_info=True)
