@@ -22,16 +22,25 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 sdk_root=$(gcloud info --format='value(installation.sdk_root)' 2>/dev/null || echo /usr/lib/google-cloud-sdk)
+# The SDK folder, its gcloud component and its Debian package differ in name:
+# platform/pubsub-emulator, component pubsub-emulator, package google-cloud-cli-pubsub-emulator;
+# platform/cloud-firestore-emulator, component cloud-firestore-emulator,
+# package google-cloud-cli-firestore-emulator.
+declare -A emulator_package=(
+  [pubsub-emulator]=google-cloud-cli-pubsub-emulator
+  [cloud-firestore-emulator]=google-cloud-cli-firestore-emulator
+)
 for emulator in pubsub-emulator cloud-firestore-emulator; do
-  if [ ! -d "$sdk_root/platform/$emulator" ]; then
-    if command -v gcloud >/dev/null 2>&1; then
-      comp=${emulator/cloud-firestore-emulator/cloud-firestore-emulator}
-      gcloud components install -q "$comp" >/dev/null 2>&1 || \
-        apt-get install -y -qq "google-cloud-cli-${emulator%-emulator}-emulator" >/dev/null 2>&1 || {
-          echo "the Google Cloud SDK's $emulator is missing and could not be installed" >&2; exit 1; }
-    else
-      echo "the Google Cloud SDK (with the Pub/Sub and Firestore emulators) is required" >&2
-      exit 1
-    fi
+  [ -d "$sdk_root/platform/$emulator" ] && continue
+  package=${emulator_package[$emulator]}
+  if command -v gcloud >/dev/null 2>&1 && gcloud components install -q "$emulator" >/dev/null 2>&1; then
+    continue
   fi
+  if [ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$package" >/dev/null 2>&1; then
+    continue
+  fi
+  echo "the Google Cloud SDK's $emulator is missing and could not be installed here;" \
+    "install the Debian package $package from Google's apt repository" \
+    "(https://packages.cloud.google.com/apt), or run: gcloud components install $emulator" >&2
+  exit 1
 done

@@ -55,6 +55,19 @@ FUNCTION_SUBSCRIPTIONS = (
 )
 
 
+# Who publishes to which topic. Terraform's publisher grants (terraform/modules/functions/
+# locals.tf `publishes`, terraform/modules/relay/iam.tf) are tested against this table. Every
+# function fed by a subscription may also publish to that topic's dead-letter topic: a message
+# that does not parse is sent there by the handler (shared.bus.Bus.dead_letter).
+PUBLISHES: dict[str, tuple[str, ...]] = {
+    "relay": (VOICE_UTTERANCE, VOICE_TRANSCRIPT, AGENT_REPLY),  # the greeting is an agent reply
+    "stt": (VOICE_TRANSCRIPT, SESSION_OUTBOUND, MONITOR_EVENTS),
+    "agent_turn": (AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS),
+    "tts": (SESSION_OUTBOUND, MONITOR_EVENTS),
+    "monitor": (),
+}
+
+
 def relay_subscription(relay_id: str) -> str:
     """Each relay instance has its own subscription to ``session-outbound``."""
     return f"{SESSION_OUTBOUND}-relay-{relay_id}"

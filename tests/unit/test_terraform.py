@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from shared.topics import FUNCTION_SUBSCRIPTIONS, PUBLISHES
+
 pytestmark = pytest.mark.unit
 
 hcl2 = pytest.importorskip(
@@ -307,8 +309,30 @@ def test_push_subscriptions_feed_the_pipeline_functions() -> None:
     }
     assert pushed == EXPECTED_PUSH
     ordered = {name for name, fn in table.items() if fn["ordered"]}
-    assert ordered == {"tts"}, "only agent-reply sentences need ordered delivery"
+    assert ordered == {s.function for s in FUNCTION_SUBSCRIPTIONS if s.ordered}
     assert "push_topic != null" in module("functions").locals["pushed_functions"]
+
+
+def test_publisher_grants_follow_the_code_table() -> None:
+    """shared/topics.py PUBLISHES is the one source; Terraform grants exactly that."""
+    table = functions_table()
+    for deployable, topics in PUBLISHES.items():
+        if deployable == "relay":
+            grant = module("relay").resource("google_pubsub_topic_iam_member", "publisher")
+            granted = set(re.findall(r'"([a-z-]+)"', grant["for_each"]))
+        else:
+            granted = set(table[deployable]["publishes"])
+        assert granted == set(topics), deployable
+    grants = module("functions").locals["publisher_grants"]
+    assert "fn.publishes" in grants
+
+
+def test_pushed_functions_may_dead_letter_what_they_cannot_parse() -> None:
+    grant = module("functions").resource("google_pubsub_topic_iam_member", "dead_letter_publisher")
+    assert grant["for_each"] == "${local.pushed_functions}"
+    assert grant["topic"] == "${var.dead_letter_topic_ids[each.value.push_topic]}"
+    assert grant["role"] == "roles/pubsub.publisher"
+    assert grant["member"] == "${google_service_account.function[each.key].member}"
 
 
 def test_every_push_subscription_dead_letters_and_retries() -> None:

@@ -35,6 +35,17 @@ resource "google_pubsub_topic_iam_member" "publisher" {
   member  = google_service_account.function[each.value.function].member
 }
 
+# A message that does not parse is dead-lettered by the handler itself, as the function's
+# own service account, to the dead-letter topic of the topic it was pushed from.
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = local.pushed_functions
+
+  project = var.project_id
+  topic   = var.dead_letter_topic_ids[each.value.push_topic]
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function[each.key].member
+}
+
 resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each = local.secret_grants
 

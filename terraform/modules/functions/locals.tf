@@ -4,8 +4,9 @@
 #   entry_point   handler name in the function's main.py
 #   push_topic    topic delivered to the function by our own push subscription (null: HTTP only)
 #   subscription  name of that push subscription
-#   ordered       deliver in ordering-key order (agent-reply sentences must be spoken in order)
-#   publishes     topics the function may publish to
+#   ordered       deliver in ordering-key order (shared/topics.py FUNCTION_SUBSCRIPTIONS)
+#   publishes     topics the function may publish to (shared/topics.py PUBLISHES); a pushed
+#                 function may also publish to its push topic's dead-letter topic
 #   secrets       environment variables filled from Secret Manager
 #   firestore     reads and writes Firestore
 #   database      connects to Cloud SQL (gets the socket, the DB settings and cloudsql.client)
@@ -18,7 +19,7 @@ locals {
       entry_point  = "handle_voice_utterance"
       push_topic   = "voice-utterance"
       subscription = "stt-voice-utterance"
-      ordered      = false
+      ordered      = true
       publishes    = ["voice-transcript", "session-outbound", "monitor-events"]
       secrets      = ["DEEPGRAM_API_KEY"]
       firestore    = true
