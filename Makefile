@@ -24,7 +24,7 @@ run: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared
+	$(PY) -m mypy shared functions
 
 test-unit: setup
 	$(PY) -m pytest tests/unit -q

@@ -1,7 +1,9 @@
 """``make bundle``: one source archive per function and one for the relay, each with shared/.
 
-A Cloud Functions source archive has ``main.py`` and ``requirements.txt`` at its root; the relay
-archive has the ``websocket_relay`` package, its Dockerfile and requirements at its root.
+A Cloud Functions source archive has ``main.py`` and ``requirements.txt`` at its root, and the
+function's own code at ``functions/<name>/``, where it lives in the repository, so it is imported
+by the same name everywhere (``functions.agent_turn.handler``). The relay archive has the
+``websocket_relay`` package, its Dockerfile and requirements at its root.
 """
 
 from __future__ import annotations
@@ -45,8 +47,12 @@ def build(dist: Path = DIST) -> list[Path]:
     built = []
     for name in functions():
         target = dist / f"{name}.zip"
+        own = ROOT / "functions" / name
         with zipfile.ZipFile(target, "w") as archive:
-            _add_tree(archive, ROOT / "functions" / name, "")
+            for entry in ("main.py", "requirements.txt"):
+                _add_file(archive, own / entry, entry)
+            _add_file(archive, ROOT / "functions" / "__init__.py", "functions/__init__.py")
+            _add_tree(archive, own, f"functions/{name}/")
             _add_tree(archive, ROOT / "shared", "shared/")
         built.append(target)
     target = dist / "websocket_relay.zip"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from functions.agent_turn.handler import AgentTurnHandler
 from shared import log, runtime
 from shared.bus import decode_envelope
-from shared.handlers.agent_turn import AgentTurnHandler
 from shared.settings import agent_settings
 
 settings = agent_settings()

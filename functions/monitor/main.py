@@ -6,9 +6,9 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from google.cloud import firestore
 
+from functions.monitor.handler import MonitorHandler
 from shared import log, runtime
 from shared.bus import decode_envelope
-from shared.handlers.monitor import MonitorHandler
 from shared.settings import common_settings
 
 settings = common_settings()

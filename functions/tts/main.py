@@ -5,9 +5,9 @@ from __future__ import annotations
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from functions.tts.handler import TtsHandler
 from shared import log, runtime
 from shared.bus import decode_envelope
-from shared.handlers.tts import TtsHandler
 from shared.settings import speech_settings
 from shared.speech.registry import ProviderRegistry
 

@@ -10,13 +10,13 @@ from datetime import date
 import pg8000
 import pytest
 
+from functions.agent_turn import handler as agent_turn
+from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
+from functions.agent_turn.handler import AgentTurnHandler
 from shared import identity, productivity, topics
-from shared.agent.runner import AgentOutcome, split_sentences
 from shared.bus import Bus, InboundMessage
 from shared.contracts import VoiceTranscript
 from shared.db import Database
-from shared.handlers import agent_turn
-from shared.handlers.agent_turn import AgentTurnHandler
 from shared.log import log_context
 from shared.session_store import Session, SessionStore
 from shared.tracing import TraceContext

@@ -5,9 +5,9 @@ import time
 import pytest
 from google.cloud import firestore
 
+from functions.monitor.handler import MonitorHandler
 from shared.bus import Bus, InboundMessage
 from shared.contracts import MonitorEvent, StageTiming
-from shared.handlers.monitor import MonitorHandler
 
 pytestmark = pytest.mark.integration
 

@@ -15,11 +15,11 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage  # type: ignore[attr-defined]
 
+from functions.stt.handler import SttHandler
+from functions.tts.handler import TtsHandler
 from shared import audio_store, topics
 from shared.bus import InboundMessage
 from shared.contracts import AgentReply, AudioPayload, VoiceUtterance
-from shared.handlers.stt import SttHandler
-from shared.handlers.tts import TtsHandler
 from shared.session_store import Session, SessionStore
 from shared.settings import SpeechSettings
 from shared.speech.base import (

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.agent import intents
-from shared.agent.intents import Intent, parse, resolve_day, split_due
+from functions.agent_turn.agent import intents
+from functions.agent_turn.agent.intents import Intent, parse, resolve_day, split_due
 
 pytestmark = pytest.mark.unit
 

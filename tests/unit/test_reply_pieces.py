@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from shared.agent.runner import AgentOutcome, split_sentences
+from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
+from functions.agent_turn.handler import PIECE_MAX_CHARS, reply_pieces
 from shared.contracts import AgentReply, MonitorEvent, VoiceTranscript
-from shared.handlers.agent_turn import PIECE_MAX_CHARS, reply_pieces
 from shared.handlers.text_limits import (
     TRUNCATION_MARKER,
     cut_to_fit,

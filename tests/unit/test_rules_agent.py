@@ -12,10 +12,9 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, tool
 
-from shared import productivity
-from shared.agent.graph import build_graph
-from shared.agent.rules_model import FALLBACK, RulesChatModel
-from shared.agent.runner import (
+from functions.agent_turn.agent.graph import build_graph
+from functions.agent_turn.agent.rules_model import FALLBACK, RulesChatModel
+from functions.agent_turn.agent.runner import (
     AgentOutcome,
     history_from_store,
     history_to_store,
@@ -23,8 +22,9 @@ from shared.agent.runner import (
     split_sentences,
     trim_history,
 )
-from shared.agent.tool_results import refused
-from shared.agent.tools import TurnContext, make_productivity_tools, turn_context
+from functions.agent_turn.agent.tool_results import refused
+from functions.agent_turn.agent.tools import TurnContext, make_productivity_tools, turn_context
+from shared import productivity
 from shared.contracts import ToolCallRecord
 
 pytestmark = pytest.mark.unit
@@ -34,7 +34,7 @@ COULD_NOT_SAVE = "Sorry, I couldn't save that todo just now. Please try again in
 
 
 class FakeTodos:
-    """Stores todos per user in a dict, answering in the JSON shape of shared/agent/tools.py."""
+    """Stores todos per user in a dict, answering in the JSON shape of the agent's tools.py."""
 
     def __init__(self) -> None:
         self.todos: dict[str, list[dict[str, Any]]] = {}

@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from shared.agent import intents
+from functions.agent_turn.agent import intents
 
 FALLBACK = (
     "Sorry, I didn't catch a request I can help with. You can say things like "

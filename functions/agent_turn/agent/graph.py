@@ -10,7 +10,7 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from shared.agent.tool_results import tool_error_result
+from functions.agent_turn.agent.tool_results import tool_error_result
 
 
 def build_graph(model: BaseChatModel, tools: list[BaseTool]) -> Any:

@@ -18,7 +18,7 @@ from langchain_core.messages import (
     messages_to_dict,
 )
 
-from shared.agent.tools import TurnContext
+from functions.agent_turn.agent.tools import TurnContext
 from shared.contracts import ToolCallRecord
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")

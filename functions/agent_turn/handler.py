@@ -16,17 +16,17 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from shared import topics
-from shared.agent.graph import build_graph
-from shared.agent.rules_model import RulesChatModel
-from shared.agent.runner import (
+from functions.agent_turn.agent.graph import build_graph
+from functions.agent_turn.agent.rules_model import RulesChatModel
+from functions.agent_turn.agent.runner import (
     AgentOutcome,
     history_from_store,
     history_to_store,
     run_turn,
     trim_history,
 )
-from shared.agent.tools import TurnContext, make_productivity_tools
+from functions.agent_turn.agent.tools import TurnContext, make_productivity_tools
+from shared import topics
 from shared.bus import MAX_MESSAGE_BYTES, Bus, InboundMessage
 from shared.contracts import (
     AgentReply,

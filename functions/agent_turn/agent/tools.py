@@ -13,8 +13,8 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, tool
 
+from functions.agent_turn.agent.tool_results import refused, reports_failures, succeeded
 from shared import productivity
-from shared.agent.tool_results import refused, reports_failures, succeeded
 from shared.db import Database
 
 

@@ -1,0 +1,1 @@
+"""The agent_turn function's own code."""

@@ -1,0 +1,1 @@
+"""The monitor function's own code."""

@@ -1,0 +1,1 @@
+"""The stt function's own code."""
