@@ -15,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.stats import peak_rss_by_process, summary
+from bench.stats import memory_by_process, peak_rss_by_process, summary
 from tests.e2e.conftest import DEMO_PIN, RunningStack
 
 DEMO_ACCOUNT = "demo@convonet.local"
@@ -44,7 +43,7 @@ def _checked(answers: list[dict[str, Any]]) -> int:
     return sum("wrong" in a.get("message", "") for a in answers)
 
 
-async def _spray(url: str, addresses: list[str | None]) -> dict[str, Any]:
+async def _spray(url: str, addresses: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     results = await asyncio.gather(*(_sign_in(url, "111333", a) for a in addresses))
     answers = [a for _, a in results]
@@ -75,21 +74,7 @@ async def _bomb(url: str, connections: int = 20) -> list[int | None]:
 
 
 def _relay_rss_mib(stack: RunningStack) -> float:
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes()
-            if b"websocket_relay.main" not in cmd:
-                continue
-            if stack.env["CONVONET_STATE_DIR"].encode() not in (proc / "environ").read_bytes():
-                continue
-            status = (proc / "status").read_text()
-        except OSError:
-            continue
-        rss = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
-        return round(int(rss) / 1024, 1)
-    return float("nan")
+    return memory_by_process(stack.env["CONVONET_STATE_DIR"]).get("relay", float("nan"))
 
 
 async def _drive(stack: RunningStack, normal_runs: int) -> dict[str, Any]:

@@ -27,7 +27,13 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def peak_rss_by_process(marker: str) -> dict[str, float]:
     """Peak resident memory (VmHWM, MiB) of every process whose environment holds `marker`."""
-    peaks: dict[str, float] = {}
+    return memory_by_process(marker, "VmHWM")
+
+
+def memory_by_process(marker: str, field: str = "VmRSS") -> dict[str, float]:
+    """A /proc status field in MiB (VmRSS: now; VmHWM: the peak) per process whose environment
+    holds `marker` (a stack's state dir), the largest per label."""
+    found: dict[str, float] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -38,12 +44,10 @@ def peak_rss_by_process(marker: str) -> dict[str, float]:
             status = (proc / "status").read_text()
         except OSError:
             continue
-        hwm = next(
-            (line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0"
-        )
+        kib = next((line.split()[1] for line in status.splitlines() if line.startswith(field)), "0")
         name = _label(cmd)
-        peaks[name] = max(peaks.get(name, 0.0), round(int(hwm) / 1024, 1))
-    return dict(sorted(peaks.items()))
+        found[name] = max(found.get(name, 0.0), round(int(kib) / 1024, 1))
+    return dict(sorted(found.items()))
 
 
 def _label(cmd: str) -> str:

@@ -102,9 +102,6 @@ class RecentIds:
         while len(self.ids) > self.limit:
             self.ids.popitem(last=False)
 
-    def discard(self, item: str) -> None:
-        self.ids.pop(item, None)
-
     def __contains__(self, item: object) -> bool:
         return item in self.ids
 

@@ -35,9 +35,6 @@ class TurnWatch:
         if timer is not None:
             timer.cancel()
 
-    def pending(self) -> list[str]:
-        return list(self.timers)
-
     def stop(self) -> None:
         for turn_id in list(self.timers):
             self.done(turn_id)
