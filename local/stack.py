@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from typing import TextIO
 from local import pubsub_setup, services
 from local.services import Service, StackError
 from local.supervision import Supervisor
-from shared.topics import FUNCTION_SUBSCRIPTIONS
+from shared.topics import FUNCTION_SUBSCRIPTIONS, HTTP_FUNCTIONS
 
 ROOT = services.ROOT
 READY_LINE = "Convonet is running."
@@ -37,6 +38,7 @@ class Ports:
     firestore: int
     storage: int
     postgres: int
+    tools: int
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -53,6 +55,7 @@ class Ports:
             firestore=port("CONVONET_FIRESTORE_PORT", 8686),
             storage=port("CONVONET_STORAGE_PORT", 9023),
             postgres=port("CONVONET_PG_PORT", 54329),
+            tools=port("CONVONET_TOOLS_PORT", 8091),
         )
 
     def check_free(self) -> None:
@@ -63,6 +66,7 @@ class Ports:
             "CONVONET_FIRESTORE_PORT": self.firestore,
             "CONVONET_STORAGE_PORT": self.storage,
             "CONVONET_PG_PORT": self.postgres,
+            "CONVONET_TOOLS_PORT": self.tools,
         }
         if len(set(names.values())) != len(names):
             raise StackError(f"two services were given the same port: {names}")
@@ -82,6 +86,13 @@ class Stack:
         self.backing: list[Service] = []  # emulators and PostgreSQL: the stack's state
         self.own: list[Service] = []  # functions, relay, pages: stateless, restarted on exit
         self._lock_file: TextIO | None = None
+        # Fresh for each run unless configured: the credential callers present to the tools
+        # server, and the key that signs whom a tool call acts for (in production: Secret
+        # Manager).
+        self.tools_token = os.environ.get("CONVONET_TOOLS_TOKEN") or secrets.token_urlsafe(24)
+        self.tools_caller_key = os.environ.get(
+            "CONVONET_TOOLS_CALLER_KEY"
+        ) or secrets.token_urlsafe(32)
 
     def acquire_lock(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +123,10 @@ class Stack:
             "CONVONET_DB_USER": "convonet",
             "CONVONET_RELAY_PORT": str(p.relay),
             "CONVONET_HTTP_PORT": str(p.http),
+            "CONVONET_TOOLS_PORT": str(p.tools),
+            "CONVONET_TOOLS_URL": f"http://127.0.0.1:{p.tools}/mcp",
+            "CONVONET_TOOLS_TOKEN": self.tools_token,
+            "CONVONET_TOOLS_CALLER_KEY": self.tools_caller_key,
             "CONVONET_PUBLIC_RELAY_URL": os.environ.get(
                 "CONVONET_PUBLIC_RELAY_URL", f"ws://127.0.0.1:{p.relay}/webrtc/ws"
             ),
@@ -149,6 +164,14 @@ class Stack:
         pubsub_setup.create_all(self.project)
         self._prepare_database()
         py = sys.executable
+        # HTTP functions first: agent_turn loads its tools from the tools server as it starts.
+        for fn in HTTP_FUNCTIONS:
+            port = getattr(p, fn.function)  # each HTTP function has its own port setting
+            http_fn = self._spawn_own(
+                f"fn-{fn.function}", [py, "-m", "local.http_function", fn.function], port
+            )
+            services.wait_for_port(http_fn)
+            self._wait_http(f"http://127.0.0.1:{port}/healthz")
         for sub in FUNCTION_SUBSCRIPTIONS:
             self._spawn_own(f"fn-{sub.function}", [py, "-m", "local.function_worker", sub.function])
         relay = self._spawn_own("relay", [py, "-m", "websocket_relay.main"], p.relay)
@@ -166,7 +189,7 @@ class Stack:
         return svc
 
     def _prepare_database(self) -> None:
-        from local.seed import seed_demo_user
+        from local.seed import seed_demo_data, seed_demo_user
         from shared.db import Database
         from shared.migrate import apply_migrations
         from shared.settings import RelaySettings
@@ -175,7 +198,8 @@ class Stack:
         db = Database(settings, pool_size=1)
         try:
             apply_migrations(db)
-            seed_demo_user(db, settings, self.demo_pin)
+            user = seed_demo_user(db, settings, self.demo_pin)
+            seed_demo_data(db, settings, user, os.environ.get("CONVONET_DEFAULT_TIMEZONE", "UTC"))
         finally:
             db.close()
 
@@ -193,8 +217,9 @@ class Stack:
 
     def _wait_workers(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
+        pulled = {f"fn-{sub.function}" for sub in FUNCTION_SUBSCRIPTIONS}
         for svc in self.started:
-            if not svc.name.startswith("fn-"):
+            if svc.name not in pulled:
                 continue
             while "receiving" not in svc.log_path.read_text(errors="replace"):
                 if svc.process.poll() is not None:
@@ -224,6 +249,7 @@ class Stack:
                 READY_LINE + f" (started in {self.startup_seconds:.1f}s)",
                 f"  Pages and APIs   http://127.0.0.1:{p.http}/",
                 f"  Relay            ws://127.0.0.1:{p.relay}/webrtc/ws   (health: http://127.0.0.1:{p.relay}/healthz)",
+                f"  Tools (MCP)      http://127.0.0.1:{p.tools}/mcp   (bearer credential required)",
                 f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}",
                 f"  Firestore        127.0.0.1:{p.firestore}",
                 f"  Cloud Storage    http://127.0.0.1:{p.storage}",

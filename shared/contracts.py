@@ -118,7 +118,9 @@ class MonitorEvent(Contract):
 
     type: Literal["monitor_event"] = "monitor_event"
     service: str
-    kind: Literal["turn_started", "turn_completed", "turn_failed", "fallback", "cancelled"]
+    kind: Literal[
+        "turn_started", "turn_completed", "turn_failed", "fallback", "cancelled", "tool_call"
+    ]
     user_id: Id | None = None
     timings: list[StageTiming] = Field(default_factory=list)
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)

@@ -9,13 +9,21 @@ import queue
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import pg8000.native
 
 from shared.settings import DatabaseSettings
 
 Row = dict[str, Any]
+
+
+class Queries(Protocol):
+    """What both a Database and a Transaction answer: parameterised queries."""
+
+    def fetch_all(self, sql: str, **params: Any) -> list[Row]: ...
+    def fetch_one(self, sql: str, **params: Any) -> Row | None: ...
+    def execute(self, sql: str, **params: Any) -> int: ...
 
 
 class Database:

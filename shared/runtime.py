@@ -9,7 +9,7 @@ from google.cloud import firestore
 
 from shared.bus import Bus
 from shared.session_store import SessionStore
-from shared.settings import agent_settings, common_settings
+from shared.settings import DatabaseSettings, common_settings
 
 if TYPE_CHECKING:
     from shared.db import Database
@@ -31,4 +31,4 @@ def database() -> Database:
     # Imported here: functions without PostgreSQL (monitor, tts) do not ship pg8000.
     from shared.db import Database
 
-    return Database(agent_settings())
+    return Database(DatabaseSettings())

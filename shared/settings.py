@@ -155,9 +155,70 @@ class RelaySettings(DatabaseSettings):
         return self.pin_pepper.get_secret_value().encode()
 
 
-class AgentSettings(DatabaseSettings):
+class ToolCallerSettings(CommonSettings):
+    """What agent_turn and the tools server share: the key that signs whom a call acts for, and
+    (outside production) the credential a caller presents."""
+
+    tools_caller_key: SecretStr | None = Field(
+        default=None, description="HMAC key for the signed caller of a tool call (Secret Manager)"
+    )
+    tools_token: SecretStr | None = Field(
+        default=None,
+        description="local and test: the bearer credential callers present to the tools server "
+        "(production uses the calling service account's identity token)",
+    )
+
+    @model_validator(mode="after")
+    def _check_tool_secrets(self) -> ToolCallerSettings:
+        self.require_secrets(CONVONET_TOOLS_CALLER_KEY=self.tools_caller_key)
+        if self.is_local and is_placeholder(self.tools_token):
+            raise ConfigurationError(
+                "CONVONET_TOOLS_TOKEN must be set in local mode (make run generates one)"
+            )
+        return self
+
+    def caller_key_bytes(self) -> bytes:
+        if self.tools_caller_key is None:
+            return b"convonet-local-tools-caller-key"  # local and test only: see the validator
+        return self.tools_caller_key.get_secret_value().encode()
+
+
+class AgentSettings(ToolCallerSettings):
     llm_provider: str = Field(default="rules", description="rules | anthropic | openai | gemini")
     memory_max_messages: int = 40
+    tools_url: str = Field(
+        default="http://127.0.0.1:8091/mcp", description="the tools server's MCP endpoint"
+    )
+    tool_timeout_seconds: float = Field(default=10.0, gt=0, description="one tool call, at most")
+
+
+class ToolsSettings(DatabaseSettings, ToolCallerSettings):
+    """The tools server (functions/tools)."""
+
+    tools_host: str = "127.0.0.1"
+    tools_port: int = 8091
+    tools_allowed_callers: str = Field(
+        default="",
+        description="production: comma-separated service-account emails allowed to call",
+    )
+    tools_audience: str = Field(
+        default="", description="production: the audience identity tokens must be minted for"
+    )
+    default_timezone: str = Field(
+        default="UTC", description="a user's time zone until they set their own (IANA name)"
+    )
+
+    @model_validator(mode="after")
+    def _check_production_callers(self) -> ToolsSettings:
+        if not self.is_local and not (self.tools_allowed_callers and self.tools_audience):
+            raise ConfigurationError(
+                "CONVONET_TOOLS_ALLOWED_CALLERS and CONVONET_TOOLS_AUDIENCE must be set in "
+                "production: they say whose identity tokens the tools server accepts"
+            )
+        return self
+
+    def allowed_callers(self) -> frozenset[str]:
+        return frozenset(e.strip() for e in self.tools_allowed_callers.split(",") if e.strip())
 
 
 class SpeechSettings(CommonSettings):
@@ -198,6 +259,11 @@ def relay_settings() -> RelaySettings:
 @lru_cache(maxsize=1)
 def agent_settings() -> AgentSettings:
     return AgentSettings()
+
+
+@lru_cache(maxsize=1)
+def tools_settings() -> ToolsSettings:
+    return ToolsSettings()
 
 
 @lru_cache(maxsize=1)

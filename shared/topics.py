@@ -65,7 +65,21 @@ PUBLISHES: dict[str, tuple[str, ...]] = {
     "agent_turn": (AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS),
     "tts": (SESSION_OUTBOUND, MONITOR_EVENTS),
     "monitor": (),
+    "tools": (MONITOR_EVENTS,),  # a record of every tool call
 }
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """A function reached over HTTP rather than fed by a subscription."""
+
+    function: str  # folder under functions/
+    entry_point: str
+    local_port: int  # where the local stack serves it
+    callers: tuple[str, ...]  # functions that call it (Terraform grants them run.invoker)
+
+
+HTTP_FUNCTIONS = (HttpFunction("tools", "handle_tools_request", 8091, ("agent_turn",)),)
 
 
 def relay_subscription(relay_id: str) -> str:

@@ -15,8 +15,10 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from functions.agent_turn.agent.graph import build_graph
+from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.rules_model import RulesChatModel
 from functions.agent_turn.agent.runner import (
     AgentOutcome,
@@ -25,7 +27,7 @@ from functions.agent_turn.agent.runner import (
     run_turn,
     trim_history,
 )
-from functions.agent_turn.agent.tools import TurnContext, make_productivity_tools
+from functions.agent_turn.agent.turn_context import TurnContext
 from shared import topics
 from shared.bus import MAX_MESSAGE_BYTES, Bus, InboundMessage
 from shared.contracts import (
@@ -35,11 +37,11 @@ from shared.contracts import (
     StageTiming,
     VoiceTranscript,
 )
-from shared.db import Database
 from shared.handlers import deliver, tell_monitor
 from shared.handlers.steps import best_effort
 from shared.handlers.text_limits import declared_max_length, pieces_within, truncated
 from shared.session_store import Session, SessionStore
+from shared.tracing import current_trace
 from shared.ws_protocol import AgentFinal, Error, OutboundClientEvent
 
 log = logging.getLogger(__name__)
@@ -108,15 +110,26 @@ class AgentTurnHandler:
         self,
         bus: Bus,
         store: SessionStore,
-        db: Database,
+        toolbox: McpToolbox,
         *,
         memory_max_messages: int = 40,
+        turn_deadline_seconds: float = 30.0,
         today: date | None = None,
     ):
         self.bus = bus
         self.store = store
-        self.graph = build_graph(RulesChatModel(today=today), make_productivity_tools(db))
+        self.toolbox = toolbox
+        self.today = today
+        self._graph: Any = None
         self.memory_max_messages = memory_max_messages
+        self.turn_deadline_seconds = turn_deadline_seconds
+
+    def graph(self) -> Any:
+        """The turn graph, compiled once per instance when the tools are first loaded (a tools
+        server not reachable yet fails this turn aloud, and the next turn tries again)."""
+        if self._graph is None:
+            self._graph = build_graph(RulesChatModel(today=self.today), self.toolbox.tools())
+        return self._graph
 
     def handle(self, inbound: InboundMessage) -> None:
         deliver(self.bus, topics.VOICE_TRANSCRIPT, VoiceTranscript, inbound, self._handle)
@@ -165,8 +178,17 @@ class AgentTurnHandler:
 
     def _run_agent(self, session: Session, message: VoiceTranscript) -> AgentOutcome:
         history = history_from_store(self.store.load_memory(session.id, session.user_id))
-        context = TurnContext(session.user_id, message.turn_id)
-        return run_turn(self.graph, history, message.text, context)
+        trace = current_trace.get()
+        context = TurnContext(
+            session.user_id, message.turn_id, session.id, trace.traceparent if trace else None
+        )
+        return run_turn(
+            self.graph(),
+            history,
+            message.text,
+            context,
+            lambda work: self.toolbox.run(work, self.turn_deadline_seconds),
+        )
 
     def _deliver(
         self, session: Session, message: VoiceTranscript, outcome: AgentOutcome, started: float

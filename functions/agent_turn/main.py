@@ -5,9 +5,11 @@ from __future__ import annotations
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.handler import AgentTurnHandler
 from shared import log, runtime
 from shared.bus import decode_envelope
+from shared.handlers.steps import best_effort
 from shared.settings import agent_settings
 
 settings = agent_settings()
@@ -16,9 +18,12 @@ log.configure("agent_turn", settings.project_id, settings.log_level)
 handler = AgentTurnHandler(
     runtime.bus(),
     runtime.session_store(),
-    runtime.database(),
+    McpToolbox(settings),
     memory_max_messages=settings.memory_max_messages,
 )
+# Load the tools now if the tools server answers, so the first turn does not wait for it; if it
+# does not, the first turn connects (and fails aloud if it still cannot).
+best_effort("tools warm-up", handler.graph)
 
 
 @functions_framework.cloud_event

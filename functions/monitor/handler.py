@@ -1,13 +1,16 @@
 """``monitor-events`` -> Firestore collections the operator dashboards read.
 
 monitor_events/{message_id}   every event as published (idempotent: keyed by message id)
-monitor_turns/{turn_id}       one summary per turn, merged from every stage's events
+monitor_turns/{turn_id}       one summary per turn, merged from every stage's events: the
+                              agent's view of its tool calls (tool_calls) and, from the tools
+                              server, each executed call with its duration (tool_executions)
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 from google.cloud import firestore
 
@@ -16,6 +19,11 @@ from shared.bus import Bus, InboundMessage, InvalidMessage, parse
 from shared.contracts import MonitorEvent
 
 log = logging.getLogger(__name__)
+
+
+def _field_key(raw: str) -> str:
+    """A Firestore map key from any id (field paths treat dots and backticks specially)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", raw)[:200]
 
 
 class MonitorHandler:
@@ -49,7 +57,18 @@ class MonitorHandler:
         }
         if event.user_id:
             summary["user_id"] = event.user_id
-        if event.tool_calls:
+        if event.kind == "tool_call":
+            # One entry per executed call, keyed by its request key: the calls of one turn
+            # arrive as separate events and merge side by side; a redelivery overwrites itself.
+            summary["tool_executions"] = {
+                _field_key(c.call_id): {
+                    **c.model_dump(mode="json"),
+                    "duration_ms": round((c.ended_at - c.started_at) * 1000, 2),
+                    "replayed": bool(event.detail),
+                }
+                for c in event.tool_calls
+            }
+        elif event.tool_calls:
             summary["tool_calls"] = [c.model_dump(mode="json") for c in event.tool_calls]
         if event.text_in:
             summary["text_in"] = event.text_in

@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 from google.cloud import firestore, pubsub_v1
 
+from functions.agent_turn.agent.mcp_tools import McpToolbox
 from local import pubsub_setup
 from shared.bus import Bus
 from shared.db import Database
 from shared.session_store import SessionStore
-from shared.settings import AgentSettings, RelaySettings
+from shared.settings import AgentSettings, DatabaseSettings, RelaySettings, ToolsSettings
 from tests.conftest import Backing
+from tests.tool_harness import ToolHarness
+from tests.tools_server import TOKEN, RunningTools, running_tools_server
 
 
 @pytest.fixture
@@ -29,17 +32,51 @@ def relay_settings(backing: Backing, db_name: str, project_id: str) -> RelaySett
 
 
 @pytest.fixture
-def agent_settings(backing: Backing, db_name: str, project_id: str) -> AgentSettings:
-    return AgentSettings(
+def database_settings(backing: Backing, db_name: str, project_id: str) -> DatabaseSettings:
+    return DatabaseSettings(
         env="test", GOOGLE_CLOUD_PROJECT=project_id, db_port=backing.postgres_port, db_name=db_name
     )
 
 
 @pytest.fixture
-def db(agent_settings: AgentSettings) -> Iterator[Database]:
-    database = Database(agent_settings)
+def agent_settings(project_id: str) -> AgentSettings:
+    return AgentSettings(env="test", GOOGLE_CLOUD_PROJECT=project_id, tools_token=TOKEN)
+
+
+@pytest.fixture
+def db(database_settings: DatabaseSettings) -> Iterator[Database]:
+    database = Database(database_settings)
     yield database
     database.close()
+
+
+@pytest.fixture
+def tools(db: Database) -> ToolHarness:
+    return ToolHarness(db)
+
+
+@pytest.fixture
+def tools_settings(backing: Backing, db_name: str, project_id: str) -> ToolsSettings:
+    return ToolsSettings(
+        env="test",
+        GOOGLE_CLOUD_PROJECT=project_id,
+        db_port=backing.postgres_port,
+        db_name=db_name,
+        tools_token=TOKEN,
+    )
+
+
+@pytest.fixture
+def tools_server(tools_settings: ToolsSettings, db: Database, bus: Bus) -> Iterator[RunningTools]:
+    with running_tools_server(tools_settings, db, bus) as running:
+        yield running
+
+
+@pytest.fixture
+def toolbox(tools_server: RunningTools, agent_settings: AgentSettings) -> Iterator[McpToolbox]:
+    box = McpToolbox(tools_server.agent_settings(agent_settings))
+    yield box
+    box.close()
 
 
 @pytest.fixture

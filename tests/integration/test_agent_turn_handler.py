@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pg8000
 import pytest
 
 from functions.agent_turn import handler as agent_turn
+from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
 from functions.agent_turn.handler import AgentTurnHandler
-from shared import identity, productivity, topics
+from functions.tools.dispatch import Dispatcher
+from functions.tools.productivity.todos import todos_of
+from local.services import free_port
+from shared import identity, topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import VoiceTranscript
 from shared.db import Database
@@ -45,8 +50,25 @@ def session(store: SessionStore, user: identity.User) -> Session:
 
 
 @pytest.fixture
-def handler(bus: Bus, store: SessionStore, db: Database) -> AgentTurnHandler:
-    return AgentTurnHandler(bus, store, db, today=date(2026, 11, 25))
+def handler(bus: Bus, store: SessionStore, toolbox: McpToolbox) -> AgentTurnHandler:
+    return AgentTurnHandler(bus, store, toolbox)
+
+
+def _next(weekday: int) -> date:
+    """The date the rules model means by a weekday's name: the next one after today (UTC)."""
+    today = datetime.now(UTC).date()
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def _seed_todo(db: Database, user_id: str, title: str, key: str) -> None:
+    db.execute(
+        "INSERT INTO productivity.todos (id, user_id, title, request_key)"
+        " VALUES (:id, :user_id, :title, :key)",
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        title=title,
+        key=key,
+    )
 
 
 def _inbound(
@@ -74,8 +96,8 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     trace = TraceContext.new()
     handler.handle(_inbound(session, "t1", "add a todo to buy milk on Friday", trace))
 
-    [todo] = productivity.list_todos(db, session.user_id)
-    assert todo.title == "buy milk" and todo.due_date == date(2026, 11, 27)
+    [todo] = todos_of(db, session.user_id)
+    assert todo.title == "buy milk" and todo.due_date == _next(4)
     [out] = outbound.pull()
     assert out.attributes["relay_id"] == "relayA"
     assert TraceContext.parse(out.attributes["traceparent"]).trace_id == trace.trace_id  # type: ignore[union-attr]
@@ -84,12 +106,16 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     pieces = [json.loads(m.data) for m in replies.pull(expect=2)]
     assert [p["text"] for p in pieces] == [
         "Okay,",
-        "I added buy milk to your todo list for Friday, November 27.",
+        f"I added buy milk to your todo list for Friday, {_next(4):%B} {_next(4).day}.",
     ]
     assert [(p["sentence_index"], p["is_final"]) for p in pieces] == [(0, False), (1, True)]
-    [event] = monitor.pull()
-    record = json.loads(event.data)
+    records = {r["service"]: r for r in (json.loads(m.data) for m in monitor.pull(expect=2))}
+    record = records["agent_turn"]
     assert record["kind"] == "turn_completed" and record["tool_calls"][0]["name"] == "add_todo"
+    # The tools server recorded the same call, from its side, with the turn's id.
+    executed = records["tools"]
+    assert executed["kind"] == "tool_call" and executed["turn_id"] == "t1"
+    assert executed["tool_calls"][0]["name"] == "add_todo" and executed["tool_calls"][0]["ok"]
     turn = store.get_turn(session.id, "t1")
     assert (
         turn is not None
@@ -107,7 +133,7 @@ def test_redelivery_does_not_add_the_todo_twice(handler, session, store, db, tap
         session.id, "t2", agent_done=False
     )  # as if the first run died before marking done
     handler.handle(message)
-    assert [t.title for t in productivity.list_todos(db, session.user_id)] == ["buy milk"]
+    assert [t.title for t in todos_of(db, session.user_id)] == ["buy milk"]
     events = outbound.drain(1.5)
     # The re-run after the "crash" republishes with the same dedupe key, which the relay drops.
     assert {json.loads(m.data)["dedupe_key"] for m in events} == {"t2:agent_final"}
@@ -127,7 +153,7 @@ def test_cancelled_turn_is_not_answered(handler, session, store, db, tap) -> Non
     store.start_turn(session.id, "t5", source="text", received_at=time.time())
     store.mark_cancelled(session.id, "t5")
     handler.handle(_inbound(session, "t5", "add a todo to buy milk"))
-    assert productivity.list_todos(db, session.user_id) == []
+    assert todos_of(db, session.user_id) == []
     assert outbound.drain(1.0) == []
 
 
@@ -158,7 +184,7 @@ def test_tool_failure_tells_the_caller(handler, session, db, tap, monkeypatch) -
     def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionError("database unavailable")
 
-    monkeypatch.setattr(productivity, "list_todos", broken)
+    monkeypatch.setattr(Dispatcher, "user_zone", broken)
     outbound = tap(topics.SESSION_OUTBOUND)
     with log_context(TraceContext.new()):
         handler.handle(_inbound(session, "t7", "what are my todos"))
@@ -175,6 +201,12 @@ def _by_index(messages: list[object]) -> list[dict[str, object]]:
     return sorted(pieces, key=lambda p: p["sentence_index"])  # type: ignore[no-any-return]
 
 
+def _from_agent(messages: list[object]) -> list[dict[str, object]]:
+    """agent_turn's monitor records (the tools server records each tool call too)."""
+    records = [json.loads(m.data) for m in messages]  # type: ignore[attr-defined]
+    return [r for r in records if r["service"] == "agent_turn"]
+
+
 def _events(messages: list[object]) -> list[dict[str, object]]:
     return [json.loads(m.data)["event"] for m in messages]  # type: ignore[attr-defined]
 
@@ -184,7 +216,7 @@ def test_a_reply_over_the_monitor_limit_is_spoken_shown_stored_and_recorded(  # 
 ) -> None:
     for i in range(20):
         title = f"item {i:02d} " + "lorem " * 80
-        productivity.add_todo(db, session.user_id, title.strip(), None, f"seed:{i}")
+        _seed_todo(db, session.user_id, title.strip(), f"seed:{i}")
     outbound, replies, monitor = (
         tap(topics.SESSION_OUTBOUND),
         tap(topics.AGENT_REPLY),
@@ -200,8 +232,7 @@ def test_a_reply_over_the_monitor_limit_is_spoken_shown_stored_and_recorded(  # 
     assert [p["sentence_index"] for p in pieces] == list(range(21))
     assert [p["is_final"] for p in pieces] == [False] * 20 + [True]
     assert " ".join(str(p["text"]) for p in pieces) == reply
-    [event] = monitor.pull()
-    record = json.loads(event.data)
+    [record] = _from_agent(monitor.pull(expect=2))
     assert record["kind"] == "turn_completed"
     assert len(record["text_out"]) == 8000 and record["text_out"].endswith("…")
     assert reply.startswith(record["text_out"][:-1])
@@ -268,9 +299,25 @@ def test_a_reply_that_cannot_be_published_ends_in_turn_failed(  # type: ignore[n
     assert outbound.drain(1.0) == []  # no agent_final after the error
     turn = store.get_turn(session.id, "t10")
     assert turn is not None and turn["status"] == "failed" and turn["agent_done"]
-    [event] = monitor.pull()
-    record = json.loads(event.data)
+    [record] = _from_agent(monitor.pull(expect=2))
     assert record["kind"] == "turn_failed" and "TimeoutError" in record["detail"]
+
+
+def test_a_tools_server_out_of_reach_fails_the_turn_aloud(  # type: ignore[no-untyped-def]
+    bus, store, session, agent_settings, tap
+) -> None:
+    unreachable = agent_settings.model_copy(
+        update={"tools_url": f"http://127.0.0.1:{free_port()}/mcp"}
+    )
+    box = McpToolbox(unreachable)
+    try:
+        handler = AgentTurnHandler(bus, store, box)
+        outbound = tap(topics.SESSION_OUTBOUND)
+        handler.handle(_inbound(session, "t18", "what are my todos"))
+        [error] = _events(outbound.pull())
+        assert error["code"] == "turn_failed" and error["message"] == agent_turn.SORRY
+    finally:
+        box.close()
 
 
 def test_speech_that_cannot_follow_the_answer_is_reported_as_not_spoken(  # type: ignore[no-untyped-def]
@@ -349,7 +396,7 @@ def test_a_title_with_a_nul_is_saved_cleanly(handler, session, store, db, tap) -
     reply = str(final["text"])
     assert reply == "Okay, I added buy milk and eggs to your todo list."
     assert not any(fragment in reply for fragment in RAW_ERROR_TEXT)
-    assert [t.title for t in productivity.list_todos(db, session.user_id)] == ["buy milk and eggs"]
+    assert [t.title for t in todos_of(db, session.user_id)] == ["buy milk and eggs"]
 
 
 def test_a_title_too_long_to_store_is_refused_with_the_reason(  # type: ignore[no-untyped-def]
@@ -359,10 +406,10 @@ def test_a_title_too_long_to_store_is_refused_with_the_reason(  # type: ignore[n
     handler.handle(_inbound(session, "t15", "add a todo to " + "remember this " * 40))
     [final] = _events(outbound.pull())
     assert final["text"] == (
-        "Sorry, I couldn't do that: the title is too long; a todo title can have at most "
+        "Sorry, I couldn't do that: the todo's title is too long; it can have at most "
         "500 characters."
     )
-    assert productivity.list_todos(db, session.user_id) == []
+    assert todos_of(db, session.user_id) == []
 
 
 def test_a_database_error_is_an_honest_sentence_and_stays_out_of_memory(  # type: ignore[no-untyped-def]
@@ -373,7 +420,7 @@ def test_a_database_error_is_an_honest_sentence_and_stays_out_of_memory(  # type
             {"S": "ERROR", "C": "22021", "M": "invalid byte sequence", "F": "mbutils.c"}
         )
 
-    monkeypatch.setattr(productivity, "add_todo", broken)
+    monkeypatch.setattr(Dispatcher, "user_zone", broken)
     outbound = tap(topics.SESSION_OUTBOUND)
     with caplog.at_level(logging.ERROR):
         handler.handle(_inbound(session, "t16", "add a todo to buy milk"))

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shared import identity, productivity, sign_in_budget
+from shared import identity, sign_in_budget
 from shared.db import Database
 from shared.migrate import apply_migrations
 
@@ -71,28 +71,8 @@ def test_the_budget_reserves_atomically_and_gives_back_successes(db: Database) -
     assert again.granted and again.over_soft == (soft,)
 
 
-def test_todo_writes_are_idempotent_per_request_key(db: Database) -> None:
-    user = identity.create_user(db, "Ada", "123987", PEPPER)
-    first, created = productivity.add_todo(db, user.id, "buy milk", None, "turn1:add_todo:1")
-    again, created_again = productivity.add_todo(db, user.id, "buy milk", None, "turn1:add_todo:1")
-    assert created and not created_again and first.id == again.id
-    assert [t.title for t in productivity.list_todos(db, user.id)] == ["buy milk"]
-
-
-def test_todos_are_scoped_to_their_user(db: Database) -> None:
-    ada = identity.create_user(db, "Ada", "123987", PEPPER)
-    bob = identity.create_user(db, "Bob", "764532", PEPPER)
-    todo, _ = productivity.add_todo(db, ada.id, "ada's secret", None, "k1")
-    assert productivity.list_todos(db, bob.id) == []
-    assert productivity.complete_todo(db, bob.id, todo.id) is None
-    assert productivity.list_todos(db, ada.id)[0].completed is False
-    assert productivity.complete_todo(db, ada.id, todo.id) is not None
-    assert productivity.list_todos(db, ada.id) == []
-    assert productivity.list_todos(db, ada.id, include_completed=True)[0].completed
-
-
-def test_pool_recovers_after_a_failed_statement(agent_settings: object) -> None:
-    database = Database(agent_settings, pool_size=1)  # type: ignore[arg-type]
+def test_pool_recovers_after_a_failed_statement(database_settings: object) -> None:
+    database = Database(database_settings, pool_size=1)  # type: ignore[arg-type]
     with pytest.raises(Exception, match="syntax"):
         database.fetch_all("SELEC 1")
     assert database.fetch_one("SELECT 1 AS one") == {"one": 1}

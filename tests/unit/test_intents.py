@@ -135,7 +135,7 @@ def test_list(utterance: str) -> None:
     ],
 )
 def test_complete(utterance: str, title: str) -> None:
-    assert parse(utterance, TODAY) == Intent("complete_todo", {"title": title})
+    assert parse(utterance, TODAY) == Intent("complete_todo", {"todo": title})
 
 
 @pytest.mark.parametrize(

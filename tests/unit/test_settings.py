@@ -12,6 +12,7 @@ from shared.settings import (
     ConfigurationError,
     DatabaseSettings,
     RelaySettings,
+    ToolsSettings,
     is_placeholder,
 )
 
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.unit
 
 REAL_PASSWORD = "vK3q-7yQm-Lr2s-9TzP"
 REAL_PEPPER = "b1e4f0c9a7d2e6f35c8a9b0d1e2f3a4b"
+REAL_CALLER_KEY = "q8Vd2mX7pL0sT4nB9cR6yW1eK3hJ5gF0"
+TOOLS_PRODUCTION = {
+    "tools_caller_key": REAL_CALLER_KEY,
+    "tools_allowed_callers": "agent-turn@p.iam.gserviceaccount.com",
+    "tools_audience": "https://tools-1.run.app",
+}
 PLACEHOLDERS = [
     *sorted(PLACEHOLDER_SECRETS),
     "   ",
@@ -42,10 +49,31 @@ def test_default_env_is_production() -> None:
     assert CommonSettings().is_local is False
 
 
-@pytest.mark.parametrize("cls", [DatabaseSettings, AgentSettings, RelaySettings])
+@pytest.mark.parametrize("cls", [DatabaseSettings, ToolsSettings, RelaySettings])
 def test_production_without_db_password_fails_naming_it(cls: type[DatabaseSettings]) -> None:
     with pytest.raises(ConfigurationError, match="CONVONET_DB_PASSWORD"):
-        cls(env="production", pin_pepper=REAL_PEPPER)
+        cls(env="production", pin_pepper=REAL_PEPPER, **TOOLS_PRODUCTION)
+
+
+@pytest.mark.parametrize("cls", [AgentSettings, ToolsSettings])
+def test_production_without_the_tool_caller_key_fails_naming_it(cls: type[AgentSettings]) -> None:
+    with pytest.raises(ConfigurationError, match="CONVONET_TOOLS_CALLER_KEY"):
+        cls(env="production", db_password=REAL_PASSWORD)
+
+
+def test_the_production_tools_server_must_know_whose_identity_tokens_to_accept() -> None:
+    with pytest.raises(ConfigurationError, match="CONVONET_TOOLS_ALLOWED_CALLERS"):
+        ToolsSettings(env="production", db_password=REAL_PASSWORD, tools_caller_key=REAL_CALLER_KEY)
+    tools = ToolsSettings(env="production", db_password=REAL_PASSWORD, **TOOLS_PRODUCTION)
+    assert tools.allowed_callers() == frozenset({"agent-turn@p.iam.gserviceaccount.com"})
+    assert tools.caller_key_bytes() == REAL_CALLER_KEY.encode()
+
+
+@pytest.mark.parametrize("cls", [AgentSettings, ToolsSettings])
+def test_local_mode_needs_a_tools_credential(cls: type[AgentSettings]) -> None:
+    with pytest.raises(ConfigurationError, match="CONVONET_TOOLS_TOKEN"):
+        cls(env="local")
+    assert cls(env="local", tools_token="a-credential").caller_key_bytes()
 
 
 @pytest.mark.parametrize("value", PLACEHOLDERS)
@@ -84,8 +112,8 @@ def test_production_reads_secrets_from_the_environment(monkeypatch: pytest.Monke
 def test_production_with_real_secrets_passes() -> None:
     relay = RelaySettings(env="production", db_password=REAL_PASSWORD, pin_pepper=REAL_PEPPER)
     assert relay.pepper_bytes() == REAL_PEPPER.encode()
-    agent = AgentSettings(env="production", db_password=REAL_PASSWORD)
-    assert agent.db_password is not None
+    agent = AgentSettings(env="production", tools_caller_key=REAL_CALLER_KEY)
+    assert agent.caller_key_bytes() == REAL_CALLER_KEY.encode()
     assert CommonSettings(env="production").env == "production"  # no secrets of its own
 
 
@@ -96,9 +124,9 @@ def test_secrets_are_not_in_repr() -> None:
 
 
 @pytest.mark.parametrize("env", ["local", "test"])
-@pytest.mark.parametrize("cls", [DatabaseSettings, AgentSettings, RelaySettings])
+@pytest.mark.parametrize("cls", [DatabaseSettings, ToolsSettings, RelaySettings])
 def test_local_and_test_allow_missing_secrets(env: str, cls: type[DatabaseSettings]) -> None:
-    settings = cls(env=env)
+    settings = cls(env=env, tools_token="local-credential")
     assert settings.is_local
     assert settings.db_password is None
 

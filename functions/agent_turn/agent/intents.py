@@ -90,7 +90,7 @@ def parse(utterance: str, today: date) -> Intent | None:
         match = pattern.search(text)
         if match and _clean(match.group("title")):
             hint = re.sub(rf"\b{_TODO}\b", "", _clean(match.group("title")), flags=re.I)
-            return Intent("complete_todo", {"title": _clean(hint)})
+            return Intent("complete_todo", {"todo": _clean(hint)})
     for pattern in _LIST_PATTERNS:
         if pattern.search(text):
             return Intent("list_todos", {})

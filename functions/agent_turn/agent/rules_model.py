@@ -20,6 +20,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from functions.agent_turn.agent import intents
+from functions.agent_turn.agent.content import text_of
 
 FALLBACK = (
     "Sorry, I didn't catch a request I can help with. You can say things like "
@@ -72,7 +73,7 @@ def _read_result(message: ToolMessage) -> dict[str, Any]:
     """The tool's JSON result. Anything else (a tool node's error text) is a failure whose
     text is not meant for the caller."""
     try:
-        result = json.loads(str(message.content))
+        result = json.loads(text_of(message.content))
     except json.JSONDecodeError:
         result = None
     return result if isinstance(result, dict) else {"ok": False, "reason": "unavailable"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -18,7 +19,8 @@ from langchain_core.messages import (
     messages_to_dict,
 )
 
-from functions.agent_turn.agent.tools import TurnContext
+from functions.agent_turn.agent.content import text_of
+from functions.agent_turn.agent.turn_context import TurnContext, within_turn
 from shared.contracts import ToolCallRecord
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
@@ -69,8 +71,7 @@ class ToolRecorder(BaseCallbackHandler):
 
     def _close(self, run_id: UUID, output: Any, ok: bool) -> None:
         name, args, started = self._open.pop(run_id, ("tool", {}, time.time()))
-        content = getattr(output, "content", output)
-        summary = str(content)
+        summary = text_of(getattr(output, "content", output))
         if ok:
             try:
                 ok = bool(json.loads(summary).get("ok", True))
@@ -117,18 +118,29 @@ def history_to_store(messages: list[BaseMessage]) -> list[dict[str, Any]]:
 
 
 def run_turn(
-    graph: Any, history: list[BaseMessage], text: str, context: TurnContext
+    graph: Any,
+    history: list[BaseMessage],
+    text: str,
+    context: TurnContext,
+    run: Callable[[Coroutine[Any, Any, Any]], Any],
 ) -> AgentOutcome:
+    """One turn of the graph, run to its end by ``run`` (the MCP toolbox's event loop: the
+    tools are async and live on that loop's session)."""
     recorder = ToolRecorder()
-    state = graph.invoke(
-        {"messages": [*history, HumanMessage(content=text)]},
-        config={
-            "configurable": {"turn_context": context},
-            "callbacks": [recorder],
-            "recursion_limit": RECURSION_LIMIT,
-        },
+    state = run(
+        within_turn(
+            context,
+            graph.ainvoke(
+                {"messages": [*history, HumanMessage(content=text)]},
+                config={
+                    "configurable": {"turn_context": context},
+                    "callbacks": [recorder],
+                    "recursion_limit": RECURSION_LIMIT,
+                },
+            ),
+        )
     )
     messages: list[BaseMessage] = state["messages"]
     final = messages[-1]
-    reply = str(final.content) if isinstance(final, AIMessage) else ""
+    reply = text_of(final.content) if isinstance(final, AIMessage) else ""
     return AgentOutcome(reply, split_sentences(reply), recorder.records, messages)
