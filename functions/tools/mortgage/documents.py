@@ -1,0 +1,198 @@
+"""Documents of an application: record one received, list them, what is required and missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+
+from functions.tools import text
+from functions.tools.mortgage.fields import ApplicationOnly, ApplicationRef
+from functions.tools.mortgage.requirements import (
+    NAMES,
+    DocumentType,
+    Requirement,
+    required_documents,
+    spoken,
+)
+from functions.tools.mortgage.store import Application, find_application
+from functions.tools.registry import (
+    CallContext,
+    Result,
+    ToolArgs,
+    ToolRefused,
+    ToolSpec,
+    iso,
+    tool,
+)
+from shared.db import Queries
+
+DESCRIPTION_MAX_CHARS = 300  # the CHECK on mortgage.documents.description
+_COLUMNS = "id, document_type, description, received_on"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    document_type: str
+    description: str
+    received_on: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_type": self.document_type,
+            "name": NAMES[self.document_type][0],
+            "description": self.description,
+            "received_on": iso(self.received_on),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    requirement: Requirement
+    received: int
+
+    @property
+    def still_needed(self) -> int:
+        return max(self.requirement.count - self.received, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_type": self.requirement.document_type,
+            "name": NAMES[self.requirement.document_type][0],
+            "needed": self.requirement.count,
+            "received": min(self.received, self.requirement.count),
+            "still_needed": self.still_needed,
+            "why": self.requirement.why,
+        }
+
+
+def _document(row: dict[str, Any]) -> Document:
+    return Document(str(row["id"]), row["document_type"], row["description"], row["received_on"])
+
+
+def documents_of(db: Queries, user_id: str, app: Application) -> list[Document]:
+    rows = db.fetch_all(
+        f"SELECT {_COLUMNS} FROM mortgage.documents WHERE user_id = :user_id"  # noqa: S608 - our own column list
+        " AND application_id = :app ORDER BY received_on, recorded_at, id",
+        user_id=user_id,
+        app=app.id,
+    )
+    return [_document(r) for r in rows]
+
+
+def document_needs(db: Queries, user_id: str, app: Application) -> list[DocumentNeed]:
+    """Each required document with how many have been received."""
+    received: dict[str, int] = {}
+    for doc in documents_of(db, user_id, app):
+        received[doc.document_type] = received.get(doc.document_type, 0) + 1
+    return [
+        DocumentNeed(req, received.get(req.document_type, 0))
+        for req in required_documents(app.loan_purpose, app.employment_type)
+    ]
+
+
+def missing_sentence(needs: list[DocumentNeed]) -> str:
+    """What is still missing, as a caller hears it: "2 pay stubs and a photo ID"."""
+    parts = [spoken(n.requirement.document_type, n.still_needed) for n in needs if n.still_needed]
+    if not parts:
+        return "nothing"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _needs_result(ctx: CallContext, app: Application, only_missing: bool) -> Result:
+    needs = document_needs(ctx.db, ctx.user_id, app)
+    shown = [n for n in needs if n.still_needed] if only_missing else needs
+    result: Result = {
+        "application_number": app.reference,
+        "documents": [n.as_dict() for n in shown],
+        "missing": missing_sentence(needs),
+        "complete": all(n.still_needed == 0 for n in needs) and app.employment_type is not None,
+    }
+    if app.employment_type is None:
+        result["note"] = (
+            "the income documents depend on how the applicant earns (salaried, self-employed or"
+            " retired), which the application does not say yet"
+        )
+    return result
+
+
+class RecordDocument(ToolArgs):
+    application: ApplicationRef
+    document_type: DocumentType = Field(
+        description="what kind of document arrived (w2 is the W-2 wage statement)"
+    )
+    description: str = Field(
+        default="",
+        max_length=4 * DESCRIPTION_MAX_CHARS,
+        description="which one, e.g. 'March statement, checking account' or '2024'",
+    )
+    received_on: date | None = Field(
+        default=None, description="the day it was received (YYYY-MM-DD); today if left out"
+    )
+
+
+@tool(RecordDocument)
+def record_mortgage_document(ctx: CallContext, args: RecordDocument) -> Result:
+    """Record that a document for the caller's mortgage application was received. Answers with
+    what is still missing."""
+    app = find_application(ctx, args.application, lock=True)
+    if app.closed:
+        raise ToolRefused(f"the application is {app.status}; it takes no more documents")
+    received_on = args.received_on or ctx.today
+    if received_on > ctx.today:
+        raise ToolRefused(f"{received_on.isoformat()} is in the future")
+    description = text.clean(args.description)
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        raise ToolRefused(f"the description can have at most {DESCRIPTION_MAX_CHARS} characters")
+    row = ctx.db.fetch_one(
+        "INSERT INTO mortgage.documents (id, application_id, user_id, document_type,"  # noqa: S608 - our own column list
+        " description, received_on, request_key) VALUES (:id, :app, :user_id, :type,"
+        f" :description, :received_on, :key) RETURNING {_COLUMNS}",
+        id=ctx.stable_id(),
+        app=app.id,
+        user_id=ctx.user_id,
+        type=args.document_type,
+        description=description,
+        received_on=received_on,
+        key=ctx.key(),
+    )
+    assert row is not None
+    needs = document_needs(ctx.db, ctx.user_id, app)
+    return {
+        "recorded": _document(row).as_dict(),
+        "application_number": app.reference,
+        "still_missing": missing_sentence(needs),
+    }
+
+
+@tool(ApplicationOnly, read_only=True)
+def list_mortgage_documents(ctx: CallContext, args: ApplicationOnly) -> Result:
+    """List the documents received so far for the caller's mortgage application."""
+    app = find_application(ctx, args.application)
+    documents = documents_of(ctx.db, ctx.user_id, app)
+    return {"application_number": app.reference, "documents": [d.as_dict() for d in documents]}
+
+
+@tool(ApplicationOnly, read_only=True)
+def get_required_mortgage_documents(ctx: CallContext, args: ApplicationOnly) -> Result:
+    """Which documents the caller's mortgage application requires (they depend on a purchase or
+    refinance and on how the applicant earns), each with how many have been received."""
+    return _needs_result(ctx, find_application(ctx, args.application), only_missing=False)
+
+
+@tool(ApplicationOnly, read_only=True)
+def get_missing_mortgage_documents(ctx: CallContext, args: ApplicationOnly) -> Result:
+    """Which required documents the caller's mortgage application is still missing."""
+    return _needs_result(ctx, find_application(ctx, args.application), only_missing=True)
+
+
+TOOLS: list[ToolSpec[Any]] = [
+    record_mortgage_document,
+    list_mortgage_documents,
+    get_required_mortgage_documents,
+    get_missing_mortgage_documents,
+]
