@@ -1,17 +1,31 @@
-"""Deployable archives: each imports on its own, with shared/ inside and nothing from the repo."""
+"""Deployable archives: every bundle Terraform deploys is built, laid out as Cloud Functions
+expects, and imports on its own, with shared/ inside and nothing from the repo.
+
+agent_turn loads its tools from the tools server over MCP when an instance starts, so its archive
+is imported against the tools archive served the way Cloud Functions serves it (the functions
+framework's CLI, which runs an ``@functions_framework.aio`` function as ASGI).
+"""
 
 import hashlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.error
+import urllib.request
 import zipfile
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from local import bundle
-from shared.topics import FUNCTION_SUBSCRIPTIONS
+from local.services import free_port
+from shared.topics import FUNCTION_SUBSCRIPTIONS, HTTP_FUNCTIONS
 
 pytestmark = pytest.mark.unit
 
@@ -19,8 +33,32 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = REPO / ".venv" / "bin" / "python"
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 FUNCTIONS = sorted(p.name for p in (REPO / "functions").iterdir() if (p / "main.py").is_file())
-ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS}
+ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
+    h.function: h.entry_point for h in HTTP_FUNCTIONS
+}
 MIGRATIONS = sorted(p.name for p in (REPO / "shared" / "migrations").glob("*.sql"))
+# Test mode: the tools server and its callers share a bearer credential instead of identity tokens.
+TOOLS_TOKEN = "bundle-test-tools-credential"
+_SKIP_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache"}
+
+
+@cache
+def terraform_functions() -> dict[str, str]:
+    """Function name -> entry point, from terraform/modules/functions/locals.tf."""
+    hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 parses the Terraform functions table")
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    with (REPO / "terraform" / "modules" / "functions" / "locals.tf").open() as handle:
+        parsed = hcl2.load(handle, serialization_options=options)
+    table = next(entry["functions"] for entry in parsed["locals"] if "functions" in entry)
+    return {name: fn["entry_point"] for name, fn in table.items()}
+
+
+def _source_files(base: Path) -> set[str]:
+    return {
+        p.relative_to(base).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and not _SKIP_PARTS.intersection(p.parts) and p.suffix != ".pyc"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +72,66 @@ def _python() -> str:
     return str(PYTHON) if PYTHON.exists() else sys.executable
 
 
-def _env() -> dict[str, str]:
+def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONVONET_", "PYTHON"))}
     env.update(
         PUBSUB_EMULATOR_HOST="127.0.0.1:1",
         FIRESTORE_EMULATOR_HOST="127.0.0.1:1",
         GOOGLE_CLOUD_PROJECT="demo-bundle",
         CONVONET_ENV="test",
+        CONVONET_TOOLS_TOKEN=TOOLS_TOKEN,
     )
+    env.update(extra)
     return env
 
 
-def _import_in(directory: Path, statements: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tools archive, unpacked and served by the functions framework's CLI: its MCP URL."""
+    [tools] = [h for h in HTTP_FUNCTIONS if h.function == "tools"]
+    where = tmp_path_factory.mktemp("served") / "tools"
+    _unpack(dist / "tools.zip", where)
+    port = free_port()
+    log_path = where.parent / "tools.log"
+    with log_path.open("wb") as log_file:
+        command = [_python(), "-m", "functions_framework", "--target", tools.entry_point]
+        command += ["--source", "main.py", "--port", str(port), "--host", "127.0.0.1"]
+        process = subprocess.Popen(
+            command,
+            cwd=where,
+            env=_env(),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the tools archive did not serve:\n{log_path.read_text()[-4000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"the tools archive did not listen:\n{log_path.read_text()[-4000:]}"
+                    )
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+
+
+def _import_in(
+    directory: Path, statements: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter whose only project code is the unpacked archive."""
     prelude = textwrap.dedent(
         f"""
@@ -67,7 +153,7 @@ def _import_in(directory: Path, statements: str) -> subprocess.CompletedProcess[
     return subprocess.run(
         [_python(), "-c", prelude + textwrap.dedent(statements) + check],
         cwd=directory,
-        env=_env(),
+        env=env or _env(),
         capture_output=True,
         text=True,
         timeout=180,
@@ -76,7 +162,7 @@ def _import_in(directory: Path, statements: str) -> subprocess.CompletedProcess[
 
 
 def _unpack(archive: Path, into: Path) -> Path:
-    into.mkdir()
+    into.mkdir(parents=True)
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(into)
     return into
@@ -91,6 +177,43 @@ def test_every_function_has_an_entry_point_and_a_folder() -> None:
 def test_build_produces_one_archive_per_function_and_the_relay(dist: Path) -> None:
     expected = {f"{name}.zip" for name in FUNCTIONS} | {"websocket_relay.zip"}
     assert {p.name for p in dist.iterdir()} == expected
+
+
+def test_every_bundle_terraform_names_is_built(dist: Path) -> None:
+    # functions.tf deploys <source_release>/<function>.zip for every key of the table.
+    functions_tf = (REPO / "terraform" / "modules" / "functions" / "functions.tf").read_text()
+    assert '"${var.source_release}/${each.key}.zip"' in functions_tf
+    named = terraform_functions()
+    assert named, "Terraform deploys no function"
+    built = {p.name for p in dist.iterdir()}
+    missing = {f"{name}.zip" for name in named} - built
+    assert not missing, f"Terraform deploys bundles local/bundle.py does not build: {missing}"
+    assert named == {name: ENTRY_POINTS[name] for name in named}, "entry points differ"
+    assert (dist / "websocket_relay.zip").is_file(), "no relay bundle"
+
+
+@pytest.mark.parametrize("function", sorted(terraform_functions()))
+def test_terraform_bundle_layout(dist: Path, function: str) -> None:
+    """What Cloud Functions needs at the root, and the code where the imports expect it."""
+    own = REPO / "functions" / function
+    with zipfile.ZipFile(dist / f"{function}.zip") as zf:
+        names = set(zf.namelist())
+        assert zf.read("main.py") == (own / "main.py").read_bytes()
+        assert zf.read("requirements.txt") == (own / "requirements.txt").read_bytes()
+        assert zf.testzip() is None
+    assert {"main.py", "requirements.txt", "functions/__init__.py"} <= names
+    assert {f"functions/{function}/{n}" for n in _source_files(own)} <= names
+    assert f"functions/{function}/main.py" in names
+    assert {f"shared/{n}" for n in _source_files(REPO / "shared")} <= names
+    others = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
+    assert others == {function}, f"other functions' code in {function}.zip: {others - {function}}"
+
+
+def test_build_writes_into_the_given_directory_only(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "out"
+    built = bundle.build(target)
+    assert built and all(p.parent == target for p in built)
+    assert {p.name for p in built} == {p.name for p in target.iterdir()}
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -128,9 +251,14 @@ def test_archives_carry_the_migrations_verbatim(dist: Path) -> None:
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_function_archive_imports_in_isolation(dist: Path, tmp_path: Path, function: str) -> None:
+def test_function_archive_imports_in_isolation(
+    dist: Path, tmp_path: Path, function: str, request: pytest.FixtureRequest
+) -> None:
     where = _unpack(dist / f"{function}.zip", tmp_path / function)
     entry = ENTRY_POINTS[function]
+    env = _env()
+    if function == "agent_turn":  # it loads its tools over MCP as it starts
+        env["CONVONET_TOOLS_URL"] = request.getfixturevalue("tools_server")
     result = _import_in(
         where,
         f"""
@@ -138,9 +266,20 @@ def test_function_archive_imports_in_isolation(dist: Path, tmp_path: Path, funct
         assert Path(main.__file__).resolve().parent == here, main.__file__
         assert callable(getattr(main, {entry!r}))
         """,
+        env,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_served_tools_archive_refuses_callers_without_the_credential(tools_server: str) -> None:
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}'
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    for extra in ({}, {"Authorization": "Bearer wrong"}):
+        call = urllib.request.Request(tools_server, body, {**headers, **extra}, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(call, timeout=10)
+        assert refused.value.code == 401
 
 
 def test_relay_archive_imports_in_isolation(dist: Path, tmp_path: Path) -> None:

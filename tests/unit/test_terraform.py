@@ -5,9 +5,17 @@ tests parse the HCL with python-hcl2 and check what matters: every topic dead-le
 subscription retries and dead-letters, every function runs as its own service account, no broad
 project roles, private audio with a lifecycle rule, a long-lived relay, and environments that wire
 every module with the inputs it declares.
+
+The functions table is checked against the facts in code (shared/topics.py FUNCTION_SUBSCRIPTIONS,
+HTTP_FUNCTIONS, PUBLISHES) and against functions/ (a folder, a main.py defining the entry point, a
+requirements.txt per function). Where `terraform` is on PATH, the module's locals are evaluated by
+`terraform console` with the provider's values stubbed, and the environment each function gets is
+given to that function's own settings class in production mode.
 """
 
+import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -17,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from shared.topics import FUNCTION_SUBSCRIPTIONS, PUBLISHES
+from shared.topics import FUNCTION_SUBSCRIPTIONS, HTTP_FUNCTIONS, PUBLISHES
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +33,9 @@ hcl2 = pytest.importorskip(
     "hcl2", reason="python-hcl2 8.x parses the Terraform files (pip install python-hcl2==8.1.4)"
 )
 
-TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM = REPO / "terraform"
+FUNCTIONS_DIR = REPO / "functions"
 MODULES = TERRAFORM / "modules"
 ENVIRONMENTS = ("dev", "prod")
 
@@ -54,20 +64,18 @@ EXPECTED_PUSH = {
     "tts-agent-reply": ("agent-reply", "tts"),
     "monitor-monitor-events": ("monitor-events", "monitor"),
 }
-EXPECTED_ENTRY_POINTS = {
-    "stt": "handle_voice_utterance",
-    "agent_turn": "handle_voice_transcript",
-    "tts": "handle_agent_reply",
-    "monitor": "handle_monitor_event",
-    "tools": "app",
-    "crm": "app",
-    "hanok": "app",
-    "telephony": "app",
+# Every function Terraform deploys is either fed by a subscription or reached over HTTP.
+EXPECTED_ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
+    h.function: h.entry_point for h in HTTP_FUNCTIONS
 }
+PUSHED = {s.function for s in FUNCTION_SUBSCRIPTIONS}
 EXPECTED_SECRETS = {
     "CONVONET_DB_PASSWORD",
     "CONVONET_PIN_PEPPER",
     "CONVONET_OPERATOR_PASSWORD_HASH",
+    "CONVONET_TOOLS_CALLER_KEY",
+    "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
+    "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
     "DEEPGRAM_API_KEY",
     "ANTHROPIC_API_KEY",
     "OPENAI_API_KEY",
@@ -219,6 +227,21 @@ def functions_table() -> dict[str, dict[str, Any]]:
     return table
 
 
+# The two function resources (functions.tf): the same body, deployed in that order.
+FUNCTION_RESOURCES = {
+    "function": "${local.backend_functions}",
+    "calling": "${local.calling_functions}",
+}
+
+
+def function_resources() -> dict[str, dict[str, Any]]:
+    functions = module("functions")
+    return {
+        name: functions.resource("google_cloudfunctions2_function", name)
+        for name in FUNCTION_RESOURCES
+    }
+
+
 # --------------------------------------------------------------------------- formatting and layout
 
 
@@ -354,7 +377,7 @@ def test_every_push_subscription_dead_letters_and_retries() -> None:
         assert seconds(retry["maximum_backoff"]) == 60
 
         push = block(body, "push_config")
-        assert "google_cloudfunctions2_function.function[each.key]" in push["push_endpoint"]
+        assert "local.deployed_functions[each.key]" in push["push_endpoint"]
         token = block(push, "oidc_token")
         assert token["service_account_email"] == "${google_service_account.push_invoker.email}"
         assert token["audience"] == push["push_endpoint"]
@@ -378,24 +401,26 @@ def test_one_function_per_folder_with_its_entry_point() -> None:
     assert {name: fn["entry_point"] for name, fn in table.items()} == EXPECTED_ENTRY_POINTS
     assert functions.variables["runtime"]["default"] == "python311"
 
-    function = functions.resource("google_cloudfunctions2_function", "function")
-    assert function["for_each"] == "${local.functions}"
-    build = block(function, "build_config")
-    assert build["runtime"] == "${var.runtime}"
-    assert build["entry_point"] == "${each.value.entry_point}"
-    storage = block(block(build, "source"), "storage_source")
-    assert storage["bucket"] == "${var.source_bucket}"
-    assert "${each.key}.zip" in storage["object"]
+    for name, function in function_resources().items():
+        assert function["for_each"] == FUNCTION_RESOURCES[name]
+        build = block(function, "build_config")
+        assert build["runtime"] == "${var.runtime}"
+        assert build["entry_point"] == "${each.value.entry_point}"
+        storage = block(block(build, "source"), "storage_source")
+        assert storage["bucket"] == "${var.source_bucket}"
+        assert "${each.key}.zip" in storage["object"]
 
 
 def test_every_function_runs_as_its_own_service_account() -> None:
     functions = module("functions")
-    function = functions.resource("google_cloudfunctions2_function", "function")
-    service = block(function, "service_config")
-    assert service["service_account_email"] == "${google_service_account.function[each.key].email}"
+    for function in function_resources().values():
+        service = block(function, "service_config")
+        assert (
+            service["service_account_email"] == "${google_service_account.function[each.key].email}"
+        )
 
     accounts = functions.resource("google_service_account", "function")
-    assert accounts["for_each"] == function["for_each"], "one account per function"
+    assert accounts["for_each"] == "${local.functions}", "one account per function"
     assert accounts["account_id"] == "convonet-fn-${local.service_names[each.key]}"
 
     account_ids = [f"convonet-fn-{name.replace('_', '-')}" for name in functions_table()]
@@ -418,17 +443,17 @@ def test_every_function_runs_as_its_own_service_account() -> None:
 
 def test_pushed_functions_are_internal_and_secrets_come_from_secret_manager() -> None:
     functions = module("functions")
-    function = functions.resource("google_cloudfunctions2_function", "function")
-    service = block(function, "service_config")
-    assert service["ingress_settings"] == (
-        '${each.value.push_topic != null ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"}'
-    )
-    secrets = dynamic_block(service, "secret_environment_variables")
-    assert secrets["for_each"] == "${toset(each.value.secrets)}"
-    assert block(secrets, "content")["version"] == "latest"
+    for function in function_resources().values():
+        service = block(function, "service_config")
+        assert service["ingress_settings"] == (
+            '${each.value.push_topic != null ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"}'
+        )
+        secrets = dynamic_block(service, "secret_environment_variables")
+        assert secrets["for_each"] == "${toset(local.function_secrets[each.key])}"
+        assert block(secrets, "content")["version"] == "latest"
 
     public = functions.variables["public_http_functions"]["default"]
-    assert not set(public) & {"stt", "agent_turn", "tts", "monitor"}
+    assert not set(public) & PUSHED
 
     referenced = {s for fn in functions_table().values() for s in fn["secrets"]}
     assert referenced <= set(module("secrets").locals["secrets"])
@@ -448,6 +473,363 @@ def test_function_environment_points_at_cloud_resources() -> None:
         assert "CONVONET_DB_PASSWORD" in functions_table()[name]["secrets"], name
     attach = functions.resource("terraform_data", "cloudsql_connection")
     assert attach["for_each"] == "${local.database_functions}"
+
+
+def test_function_resources_share_one_body_and_deploy_callers_last() -> None:
+    """`function` and `calling` differ only in which functions they deploy and their order."""
+    functions = module("functions")
+    resources = function_resources()
+
+    def body(resource: dict[str, Any]) -> dict[str, Any]:
+        skip = {"for_each", "depends_on", "__comments__"}
+        return {k: v for k, v in resource.items() if k not in skip}
+
+    assert body(resources["function"]) == body(resources["calling"])
+    first = set(resources["function"]["depends_on"])
+    then = set(resources["calling"]["depends_on"])
+    assert first < then
+    assert then - first == {
+        "${google_cloudfunctions2_function.function}",
+        "${google_cloud_run_v2_service_iam_member.caller}",
+    }
+    assert "length(fn.invokes) == 0" in functions.locals["backend_functions"]
+    assert "length(fn.invokes) > 0" in functions.locals["calling_functions"]
+    deployed = functions.locals["deployed_functions"]
+    merged = ", ".join(f"google_cloudfunctions2_function.{name}" for name in FUNCTION_RESOURCES)
+    assert deployed == "${merge(" + merged + ")}"
+    # One level of calls: what is called is deployed first, so it may not call anything itself.
+    table = functions_table()
+    for name, fn in table.items():
+        for target in fn["invokes"]:
+            assert not table[target]["invokes"], f"{name} -> {target} -> {table[target]['invokes']}"
+    # Nothing else names either resource directly, except the invoker grants on called functions
+    # (which are all in `function`).
+    for path in (MODULES / "functions").glob("*.tf"):
+        if path.name in {"functions.tf", "locals.tf"}:
+            continue
+        for match in re.finditer(
+            r"google_cloudfunctions2_function\.(\w+)\[([^\]]+)\]", path.read_text()
+        ):
+            assert (path.name, match.groups()) == ("iam.tf", ("function", "each.value.target"))
+
+
+# --------------------------------------------------------------------------- functions/ and code
+
+
+def _module_functions(path: Path) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _decorators(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    return {ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+
+
+def test_every_function_in_terraform_has_its_folder_entry_point_and_requirements() -> None:
+    table = functions_table()
+    folders = {p.name for p in FUNCTIONS_DIR.iterdir() if (p / "main.py").is_file()}
+    assert set(table) <= folders, f"no folder (so no bundle) for {set(table) - folders}"
+    assert folders <= set(table), f"folders Terraform does not deploy: {folders - set(table)}"
+    for name, fn in table.items():
+        folder = FUNCTIONS_DIR / name
+        defined = _module_functions(folder / "main.py")
+        entry = fn["entry_point"]
+        assert entry in defined, f"functions/{name}/main.py defines no function {entry}"
+        decorators = _decorators(defined[entry])
+        if fn["push_topic"] is None:
+            assert decorators & {"functions_framework.http", "functions_framework.aio.http"}, (
+                name,
+                decorators,
+            )
+        else:
+            assert decorators & {"functions_framework.cloud_event", "functions_framework.http"}
+        requirements = (folder / "requirements.txt").read_text()
+        pinned = {
+            line.split("==")[0].strip().lower()
+            for line in requirements.splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        assert "functions-framework" in pinned, name
+        if fn["database"]:
+            assert "pg8000" in pinned, f"{name} connects to PostgreSQL without pg8000"
+        if fn["publishes"]:
+            assert "google-cloud-pubsub" in pinned, f"{name} publishes without google-cloud-pubsub"
+
+
+def test_http_functions_match_the_code_table() -> None:
+    table = functions_table()
+    for http in HTTP_FUNCTIONS:
+        assert http.function in table, f"{http.function} is not deployed"
+        fn = table[http.function]
+        assert fn["entry_point"] == http.entry_point
+        assert fn["push_topic"] is None and fn["subscription"] is None
+    http_names = {h.function for h in HTTP_FUNCTIONS}
+    assert {name for name, fn in table.items() if fn["push_topic"] is None} == http_names
+    assert {name for name, fn in table.items() if fn["push_topic"] is not None} == PUSHED
+
+
+@pytest.mark.parametrize("http", HTTP_FUNCTIONS, ids=lambda h: h.function)
+def test_only_the_callers_of_an_http_function_may_invoke_it(http: Any) -> None:
+    functions = module("functions")
+    table = functions_table()
+    invoking = {name for name, fn in table.items() if http.function in fn["invokes"]}
+    assert invoking == set(http.callers), "Terraform's invokes differ from HTTP_FUNCTIONS callers"
+
+    # run.invoker on it: one grant per caller, to the caller's own service account...
+    grants = functions.locals["invoker_grants"]
+    assert "fn.invokes" in grants
+    caller = functions.resource("google_cloud_run_v2_service_iam_member", "caller")
+    assert caller["for_each"] == "${local.invoker_grants}"
+    assert caller["role"] == "roles/run.invoker"
+    assert caller["member"] == "${google_service_account.function[each.value.caller].member}"
+    assert caller["name"] == (
+        "${google_cloudfunctions2_function.function[each.value.target].service_config[0].service}"
+    )
+    # ...and nobody else: never public, and the push invoker only reaches pushed functions.
+    for config in (functions, environment("dev"), environment("prod")):
+        assert http.function not in config.variables["public_http_functions"]["default"]
+    validation = functions.variables["public_http_functions"]["validation"][0]["condition"]
+    assert f'"{http.function}"' in validation, "making it public must be refused"
+    push = functions.resource("google_cloud_run_v2_service_iam_member", "push_invoker")
+    assert push["for_each"] == "${local.pushed_functions}"
+    invokers = [
+        (name, body)
+        for (kind, name), body in functions.resources.items()
+        if kind == "google_cloud_run_v2_service_iam_member" and body["role"] == "roles/run.invoker"
+    ]
+    assert {name for name, _ in invokers} == {"caller", "push_invoker", "public"}
+
+
+def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
+    functions = module("functions")
+    locals_text = (MODULES / "functions" / "locals.tf").read_text()
+    callers = functions.locals["callers"]
+    assert "contains(other.invokes, name)" in callers
+    caller_env = functions.locals["caller_environment"]
+    assert '"CONVONET_${upper(name)}_AUDIENCE" = local.service_urls[name]' in caller_env
+    assert (
+        '"CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", [for caller in callers : '
+        "google_service_account.function[caller].email])"
+    ) in caller_env
+    environment_expr = functions.locals["function_environment"]
+    assert "local.caller_environment[name]" in environment_expr
+    assert (
+        '"CONVONET_${upper(target)}_URL" => "${local.service_urls[target]}'
+        '${local.functions[target].endpoint}"'
+    ) in environment_expr
+    assert "google_calendar_client_id" in locals_text
+
+    # The tools endpoint is where the server serves MCP and what agent_turn expects.
+    from shared.settings import AgentSettings
+
+    server = ast.parse((FUNCTIONS_DIR / "tools" / "server.py").read_text())
+    mcp_path = next(
+        node.value.value
+        for node in server.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "MCP_PATH" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+    )
+    table = functions_table()
+    assert table["tools"]["endpoint"] == mcp_path == "/mcp"
+    assert str(AgentSettings.model_fields["tools_url"].default).endswith(mcp_path)
+    for name, fn in table.items():
+        if name not in {h.function for h in HTTP_FUNCTIONS}:
+            assert fn["endpoint"] == "", name
+
+
+def test_tools_and_agent_turn_access() -> None:
+    table = functions_table()
+    tools, agent = table["tools"], table["agent_turn"]
+    assert set(tools["publishes"]) == set(PUBLISHES["tools"]) == {"monitor-events"}
+    assert set(tools["secrets"]) == {
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_TOOLS_CALLER_KEY",
+        "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
+        "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
+    }
+    assert (tools["database"], tools["firestore"], tools["invokes"]) == (True, False, [])
+    assert agent["invokes"] == ["tools"]
+    assert agent["database"] is False
+    assert "CONVONET_TOOLS_CALLER_KEY" in agent["secrets"]
+    assert "CONVONET_DB_PASSWORD" not in agent["secrets"]
+
+
+def test_only_database_functions_get_the_database_password() -> None:
+    for name, fn in functions_table().items():
+        assert ("CONVONET_DB_PASSWORD" in fn["secrets"]) == fn["database"], name
+
+
+def test_per_function_settings_name_deployed_functions() -> None:
+    table = functions_table()
+    for name in ENVIRONMENTS:
+        config = environment(name)
+        for variable in ("function_min_instances",):
+            if variable in config.variables:
+                unknown = set(config.variables[variable]["default"]) - set(table)
+                assert not unknown, f"{name}: {variable} names {unknown}"
+
+
+# --------------------------------------------------------------------------- evaluated locals
+
+# What the provider would know; replaced in a copy of the module's locals so `terraform console`
+# can evaluate them without it.
+STUB_PROJECT = "convonet-stub"
+STUB_PROJECT_NUMBER = "123456789012"
+STUB_REGION = "us-central1"
+STUB_VARIABLES = {
+    "project_id": STUB_PROJECT,
+    "region": STUB_REGION,
+    "audio_bucket": "convonet-stub-audio",
+    "db_connection_name": f"{STUB_PROJECT}:{STUB_REGION}:convonet",
+    "db_name": "convonet",
+    "db_user": "convonet",
+}
+
+
+def _locals_block(text: str) -> str:
+    start = text.index("locals {")
+    end = text.index("\n}\n", start) + 3
+    return text[start:end]
+
+
+@cache
+def evaluated_locals(calendar_client_id: str = "") -> dict[str, Any]:
+    """The module's locals as Terraform computes them, for the stub inputs above."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform binary not on PATH; the locals cannot be evaluated")
+    import tempfile
+
+    source = (MODULES / "functions" / "locals.tf").read_text()
+    source += "\n" + _locals_block((MODULES / "functions" / "iam.tf").read_text())
+    stubs = [
+        (r"data\.google_project\.project\.number", f'"{STUB_PROJECT_NUMBER}"'),
+        (r"google_service_account\.function\[(\w+)\]\.email", r"local.stub_emails[\1]"),
+        (r'data "google_project" "project" \{[^}]*\}', ""),
+        (r"deployed_functions = merge\([^)]*\)", "deployed_functions = {}"),
+    ]
+    for pattern, replacement in stubs:
+        source, count = re.subn(pattern, replacement, source)
+        assert count, f"stub {pattern} matched nothing: update the test"
+    assert not re.search(r"\b(google_\w+|data)\.\w+\.\w+", source), "unstubbed reference"
+    stub_emails = (
+        "locals {\n  stub_emails = { for name, service in local.service_names : "
+        f'name => "convonet-fn-${{service}}@{STUB_PROJECT}.iam.gserviceaccount.com" }}\n}}\n'
+    )
+    variables = module("functions").text
+    declared = "".join(
+        match.group(0) for match in re.finditer(r'(?ms)^variable "\w+" \{.*?^\}\n', variables)
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        Path(directory, "locals.tf").write_text(source + stub_emails)
+        Path(directory, "variables.tf").write_text(declared)
+        expression = (
+            "jsonencode({functions = tomap(local.functions), environment = "
+            "local.function_environment, callers = local.callers, invoker_grants = "
+            "local.invoker_grants, backend = keys(local.backend_functions), calling = "
+            "keys(local.calling_functions), secrets = local.function_secrets, secret_grants = "
+            "local.secret_grants})"
+        )
+        argv = [terraform, "console"]
+        inputs = {**STUB_VARIABLES, "google_calendar_client_id": calendar_client_id}
+        for key, value in inputs.items():
+            argv += ["-var", f"{key}={value}"]
+        env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+        result = subprocess.run(
+            argv,
+            input=expression + "\n",
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env=env,
+        )
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip().splitlines()[-1]
+    evaluated: dict[str, Any] = json.loads(json.loads(line))
+    return evaluated
+
+
+def test_evaluated_table_partitions_into_deploy_order() -> None:
+    evaluated = evaluated_locals()
+    assert set(evaluated["functions"]) == set(functions_table())
+    assert set(evaluated["backend"]) | set(evaluated["calling"]) == set(evaluated["functions"])
+    assert not set(evaluated["backend"]) & set(evaluated["calling"])
+    assert evaluated["calling"] == ["agent_turn"]
+    for http in HTTP_FUNCTIONS:
+        assert evaluated["callers"][http.function] == sorted(http.callers)
+        assert http.function in evaluated["backend"]
+    assert evaluated["invoker_grants"] == {
+        f"{caller}/{http.function}": {"caller": caller, "target": http.function}
+        for http in HTTP_FUNCTIONS
+        for caller in http.callers
+    }
+
+
+def test_evaluated_environment_of_tools_and_its_callers() -> None:
+    environment_of = evaluated_locals()["environment"]
+    tools_url = f"https://tools-{STUB_PROJECT_NUMBER}.{STUB_REGION}.run.app"
+    tools = environment_of["tools"]
+    assert tools["CONVONET_TOOLS_AUDIENCE"] == tools_url
+    assert tools["CONVONET_TOOLS_ALLOWED_CALLERS"] == (
+        f"convonet-fn-agent-turn@{STUB_PROJECT}.iam.gserviceaccount.com"
+    )
+    assert tools["CONVONET_DB_HOST"] == f"/cloudsql/{STUB_VARIABLES['db_connection_name']}"
+    assert "CONVONET_GOOGLE_CALENDAR_CLIENT_ID" not in tools  # unset unless configured
+    agent = environment_of["agent_turn"]
+    assert agent["CONVONET_TOOLS_URL"] == f"{tools_url}/mcp"
+    # agent_turn mints its identity tokens for the tools URL without /mcp: the audience.
+    assert agent["CONVONET_TOOLS_URL"].removesuffix("/mcp") == tools["CONVONET_TOOLS_AUDIENCE"]
+    assert not any(key.startswith("CONVONET_DB_") for key in agent)
+    for name, env in environment_of.items():
+        assert env["CONVONET_ENV"] == "production", name
+        if name != "tools":
+            assert not any(k.startswith("CONVONET_TOOLS_A") for k in env), name
+
+
+def _settings_accessor(function: str) -> str:
+    """The shared.settings accessor the function's main.py imports (e.g. agent_settings)."""
+    tree = ast.parse((FUNCTIONS_DIR / function / "main.py").read_text())
+    names = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "shared.settings"
+        for alias in node.names
+        if alias.name.endswith("_settings")
+    ]
+    assert len(names) == 1, f"{function}/main.py: expected one settings accessor, got {names}"
+    return names[0]
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED_ENTRY_POINTS))
+def test_terraform_environment_satisfies_the_function_settings_in_production(
+    function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Terraform gives a function (plain environment plus its secrets) is enough for the
+    settings its main.py reads: production refuses to start on a missing secret or setting."""
+    import shared.settings as settings_module
+
+    evaluated = evaluated_locals()
+    env = dict(evaluated["environment"][function])
+    for secret in evaluated["secrets"][function]:
+        env[secret] = f"stub-{secret.lower()}-value"
+    for key in list(os.environ):
+        if key.startswith(
+            ("CONVONET_", "GOOGLE_", "DEEPGRAM_", "ANTHROPIC_", "OPENAI_", "GEMINI_")
+        ):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    accessor = getattr(settings_module, _settings_accessor(function))
+    settings = accessor.__wrapped__()  # past the lru_cache: read this environment
+    assert settings.env == "production"
+    assert settings.project_id == STUB_PROJECT
 
 
 # --------------------------------------------------------------------------- IAM
@@ -631,3 +1013,44 @@ def test_environment_calls_every_module_with_its_inputs(name: str) -> None:
 
     expected_outputs = {"relay_url", "function_urls", "hosting_url", "audio_bucket", "topic_names"}
     assert expected_outputs <= set(config.outputs)
+
+
+CALENDAR_SECRETS = {
+    "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
+    "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
+}
+
+
+@pytest.mark.parametrize("client_id", ["", "1234-abc.apps.googleusercontent.com"])
+def test_google_calendar_is_all_three_credentials_or_none(
+    client_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its secrets are mounted (and must have versions) only with the client id; the tools
+    server refuses some but not all of the three."""
+    from functions.tools.productivity.google_calendar import GoogleCalendarSettings
+
+    evaluated = evaluated_locals(client_id)
+    secrets = set(evaluated["secrets"]["tools"])
+    env = evaluated["environment"]["tools"]
+    table_secrets = set(functions_table()["tools"]["secrets"])
+    assert table_secrets >= CALENDAR_SECRETS
+    if client_id:
+        assert secrets == table_secrets
+        assert env["CONVONET_GOOGLE_CALENDAR_CLIENT_ID"] == client_id
+    else:
+        assert secrets == table_secrets - CALENDAR_SECRETS
+        assert "CONVONET_GOOGLE_CALENDAR_CLIENT_ID" not in env
+    granted = {g["secret"] for g in evaluated["secret_grants"].values() if g["function"] == "tools"}
+    assert granted == secrets, "a secret is mounted without its grant, or granted unused"
+    for name, mounted in evaluated["secrets"].items():
+        if name != "tools":
+            assert not CALENDAR_SECRETS & set(mounted), name
+
+    for key in list(os.environ):
+        if key.startswith(("CONVONET_", "GOOGLE_")):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for secret in secrets:
+        monkeypatch.setenv(secret, f"stub-{secret.lower()}")
+    assert GoogleCalendarSettings().configured is bool(client_id)

@@ -63,22 +63,23 @@ module "database" {
 module "functions" {
   source = "../../modules/functions"
 
-  project_id            = var.project_id
-  region                = var.region
-  source_bucket         = module.storage.function_source_bucket
-  source_release        = var.source_release
-  topic_ids             = module.pubsub.topic_ids
-  dead_letter_topic_ids = module.pubsub.dead_letter_topic_ids
-  pubsub_service_agent  = module.pubsub.service_agent_email
-  secret_ids            = module.secrets.secret_ids
-  audio_bucket          = module.storage.audio_bucket
-  db_connection_name    = module.database.connection_name
-  db_name               = module.database.database_name
-  db_user               = module.database.database_user
-  llm_provider          = var.llm_provider
-  public_http_functions = var.public_http_functions
-  default_max_instances = 5
-  labels                = local.labels
+  project_id                = var.project_id
+  region                    = var.region
+  source_bucket             = module.storage.function_source_bucket
+  source_release            = var.source_release
+  topic_ids                 = module.pubsub.topic_ids
+  dead_letter_topic_ids     = module.pubsub.dead_letter_topic_ids
+  pubsub_service_agent      = module.pubsub.service_agent_email
+  secret_ids                = module.secrets.secret_ids
+  audio_bucket              = module.storage.audio_bucket
+  db_connection_name        = module.database.connection_name
+  db_name                   = module.database.database_name
+  db_user                   = module.database.database_user
+  llm_provider              = var.llm_provider
+  public_http_functions     = var.public_http_functions
+  google_calendar_client_id = var.google_calendar_client_id
+  default_max_instances     = 5
+  labels                    = local.labels
 
   depends_on = [module.project_services]
 }

@@ -39,8 +39,14 @@ variable "llm_provider" {
 
 variable "public_http_functions" {
   type        = set(string)
-  description = "HTTP functions callable without a Google ID token (Twilio webhooks, Firebase Hosting rewrites)."
-  default     = ["tools", "crm", "hanok", "telephony"]
+  description = "HTTP functions callable without a Google ID token (later: Twilio webhooks, Firebase Hosting rewrites); none today, and never tools."
+  default     = []
+}
+
+variable "google_calendar_client_id" {
+  type        = string
+  description = "OAuth client id of the tools function's Google Calendar sync (not a secret); set it only once the google-calendar-* secrets have versions. Empty: Calendar off."
+  default     = ""
 }
 
 variable "db_tier" {
@@ -86,5 +92,6 @@ variable "function_min_instances" {
     stt        = 1
     agent_turn = 1
     tts        = 1
+    tools      = 1 # a turn that calls a tool waits for it
   }
 }

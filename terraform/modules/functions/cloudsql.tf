@@ -10,14 +10,14 @@ resource "terraform_data" "cloudsql_connection" {
   for_each = local.database_functions
 
   triggers_replace = [
-    google_cloudfunctions2_function.function[each.key].update_time,
+    local.deployed_functions[each.key].update_time,
     var.db_connection_name,
   ]
 
   provisioner "local-exec" {
     command = join(" ", [
       "gcloud run services update",
-      google_cloudfunctions2_function.function[each.key].name,
+      local.deployed_functions[each.key].name,
       "--project=${var.project_id}",
       "--region=${var.region}",
       "--add-cloudsql-instances=${var.db_connection_name}",

@@ -10,8 +10,8 @@ locals {
   ]...)
 
   secret_grants = merge([
-    for name, fn in local.functions : {
-      for secret in fn.secrets : "${name}/${secret}" => { function = name, secret = secret }
+    for name, secrets in local.function_secrets : {
+      for secret in secrets : "${name}/${secret}" => { function = name, secret = secret }
     }
   ]...)
 
@@ -79,8 +79,10 @@ resource "google_storage_bucket_iam_member" "audio" {
   member = google_service_account.function[each.key].member
 }
 
-# Function-to-function calls (agent_turn -> tools/hanok over MCP, tools -> crm) carry an
-# ID token of the caller, so they keep working when a backend is made private.
+# Function-to-function calls (agent_turn -> tools over MCP) carry an ID token of the
+# caller's service account. These grants are the only run.invoker on a called function: a
+# function that is called (tools) is never public (see var.public_http_functions), and it
+# checks the token's audience and account again itself (CONVONET_<NAME>_ALLOWED_CALLERS).
 resource "google_cloud_run_v2_service_iam_member" "caller" {
   for_each = local.invoker_grants
 
@@ -91,16 +93,16 @@ resource "google_cloud_run_v2_service_iam_member" "caller" {
   member   = google_service_account.function[each.value.caller].member
 }
 
-# HTTP functions reached from the internet: Twilio webhooks (telephony, signed with
-# X-Twilio-Signature) and Firebase Hosting rewrites (operator pages log in inside the
-# app). Hosting rewrites and Twilio cannot attach Google ID tokens, so these allow
-# unauthenticated invocation and authenticate at the application layer.
+# HTTP functions reached from the internet, if any are listed in var.public_http_functions
+# (none today; later Twilio webhooks and Firebase Hosting rewrites, which cannot attach
+# Google ID tokens): these allow unauthenticated invocation and authenticate at the
+# application layer.
 resource "google_cloud_run_v2_service_iam_member" "public" {
   for_each = toset([for name in var.public_http_functions : name if contains(keys(local.http_functions), name)])
 
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  name     = local.deployed_functions[each.key].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }

@@ -1,17 +1,25 @@
 # One entry per folder under functions/. Everything else in this module is derived from
 # this table, so a function's access is reviewed in one place:
 #
-#   entry_point   handler name in the function's main.py
+#   entry_point   handler name in the function's main.py (shared/topics.py FUNCTION_SUBSCRIPTIONS
+#                 and HTTP_FUNCTIONS)
 #   push_topic    topic delivered to the function by our own push subscription (null: HTTP only)
 #   subscription  name of that push subscription
 #   ordered       deliver in ordering-key order (shared/topics.py FUNCTION_SUBSCRIPTIONS)
+#   endpoint      path its callers append to its URL ("" when nobody calls it over HTTP)
 #   publishes     topics the function may publish to (shared/topics.py PUBLISHES); a pushed
 #                 function may also publish to its push topic's dead-letter topic
-#   secrets       environment variables filled from Secret Manager
+#   secrets       environment variables filled from Secret Manager (the Google Calendar ones
+#                 only while var.google_calendar_client_id is set: see function_secrets)
 #   firestore     reads and writes Firestore
 #   database      connects to Cloud SQL (gets the socket, the DB settings and cloudsql.client)
 #   audio_role    role on the audio bucket, or null
-#   invokes       other functions it calls over HTTP (gets run.invoker on them and their URL)
+#   invokes       other functions it calls over HTTP (shared/topics.py HTTP_FUNCTIONS callers):
+#                 it gets run.invoker on them and CONVONET_<TARGET>_URL, and they are told to
+#                 accept its identity tokens
+#
+# Every entry needs its folder (and so its bundle, <source_release>/<name>.zip): an entry
+# without one fails the apply. A new function is added here by the change that adds its folder.
 
 locals {
   functions = {
@@ -20,6 +28,7 @@ locals {
       push_topic   = "voice-utterance"
       subscription = "stt-voice-utterance"
       ordered      = true
+      endpoint     = ""
       publishes    = ["voice-transcript", "session-outbound", "monitor-events"]
       secrets      = ["DEEPGRAM_API_KEY"]
       firestore    = true
@@ -29,17 +38,20 @@ locals {
       memory       = "1Gi"
       concurrency  = 4
     }
+    # The agent reaches PostgreSQL only through the tools server; it signs whom each tool
+    # call acts for with the caller key.
     agent_turn = {
       entry_point  = "handle_voice_transcript"
       push_topic   = "voice-transcript"
       subscription = "agent-turn-voice-transcript"
       ordered      = false
+      endpoint     = ""
       publishes    = ["agent-reply", "session-outbound", "monitor-events"]
-      secrets      = ["CONVONET_DB_PASSWORD", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"]
+      secrets      = ["CONVONET_TOOLS_CALLER_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"]
       firestore    = true
-      database     = true
+      database     = false
       audio_role   = null
-      invokes      = ["tools", "hanok"]
+      invokes      = ["tools"]
       memory       = "1Gi"
       concurrency  = 8
     }
@@ -48,6 +60,7 @@ locals {
       push_topic   = "agent-reply"
       subscription = "tts-agent-reply"
       ordered      = true
+      endpoint     = ""
       publishes    = ["session-outbound", "monitor-events"]
       secrets      = ["DEEPGRAM_API_KEY"]
       firestore    = true
@@ -62,6 +75,7 @@ locals {
       push_topic   = "monitor-events"
       subscription = "monitor-monitor-events"
       ordered      = false
+      endpoint     = ""
       publishes    = []
       secrets      = []
       firestore    = true
@@ -71,63 +85,27 @@ locals {
       memory       = "512Mi"
       concurrency  = 20
     }
+    # The MCP server (streamable HTTP at /mcp). Only its callers' service accounts may invoke
+    # it; it also checks their identity tokens itself. Google Calendar is optional.
     tools = {
-      entry_point  = "app"
+      entry_point  = "handle_tools_request"
       push_topic   = null
       subscription = null
       ordered      = false
-      publishes    = []
-      secrets      = ["CONVONET_DB_PASSWORD", "CONVONET_OPERATOR_PASSWORD_HASH"]
-      firestore    = true
-      database     = true
-      audio_role   = null
-      invokes      = ["crm"]
-      memory       = "512Mi"
-      concurrency  = 20
-    }
-    crm = {
-      entry_point  = "app"
-      push_topic   = null
-      subscription = null
-      ordered      = false
-      publishes    = []
-      secrets      = ["CONVONET_DB_PASSWORD", "CONVONET_OPERATOR_PASSWORD_HASH"]
-      firestore    = false
-      database     = true
-      audio_role   = null
-      invokes      = []
-      memory       = "512Mi"
-      concurrency  = 20
-    }
-    hanok = {
-      entry_point  = "app"
-      push_topic   = null
-      subscription = null
-      ordered      = false
-      publishes    = []
-      secrets      = ["CONVONET_DB_PASSWORD"]
-      firestore    = false
-      database     = true
-      audio_role   = null
-      invokes      = []
-      memory       = "512Mi"
-      concurrency  = 20
-    }
-    # Telephony verifies caller PINs itself (DTMF or speech), so it needs the PIN pepper
-    # like the relay does. Gather-fallback turns enter the pipeline at voice-transcript.
-    telephony = {
-      entry_point  = "app"
-      push_topic   = null
-      subscription = null
-      ordered      = false
-      publishes    = ["voice-transcript", "monitor-events"]
-      secrets      = ["CONVONET_DB_PASSWORD", "CONVONET_PIN_PEPPER", "TWILIO_AUTH_TOKEN"]
-      firestore    = true
-      database     = true
-      audio_role   = "roles/storage.objectViewer"
-      invokes      = []
-      memory       = "512Mi"
-      concurrency  = 20
+      endpoint     = "/mcp"
+      publishes    = ["monitor-events"]
+      secrets = [
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_TOOLS_CALLER_KEY",
+        "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
+        "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
+      ]
+      firestore   = false
+      database    = true
+      audio_role  = null
+      invokes     = []
+      memory      = "512Mi"
+      concurrency = 20
     }
   }
 
@@ -144,6 +122,33 @@ locals {
   pushed_functions = { for name, fn in local.functions : name => fn if fn.push_topic != null }
   http_functions   = { for name, fn in local.functions : name => fn if fn.push_topic == null }
 
+  # Deploy order (functions.tf): the functions that call none first, then those that call
+  # them. One level only: a function that is called may not call another one itself
+  # (tests/unit/test_terraform.py checks it).
+  backend_functions = { for name, fn in local.functions : name => fn if length(fn.invokes) == 0 }
+  calling_functions = { for name, fn in local.functions : name => fn if length(fn.invokes) > 0 }
+  deployed_functions = merge(
+    google_cloudfunctions2_function.function,
+    google_cloudfunctions2_function.calling,
+  )
+
+  # The functions that call each function over HTTP: those whose `invokes` names it.
+  callers = {
+    for name, fn in local.functions :
+    name => sort([for caller, other in local.functions : caller if contains(other.invokes, name)])
+  }
+
+  # Google Calendar is configured by setting its client id, and only then are its two secrets
+  # mounted: the tools server takes all three credentials or none, and a mounted secret must
+  # have a version, so an unused Calendar needs no secret values.
+  calendar_secrets = ["CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET", "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN"]
+  function_secrets = {
+    for name, fn in local.functions : name => [
+      for secret in fn.secrets : secret
+      if var.google_calendar_client_id != "" || !contains(local.calendar_secrets, secret)
+    ]
+  }
+
   common_environment = {
     CONVONET_ENV          = var.runtime_environment
     GOOGLE_CLOUD_PROJECT  = var.project_id
@@ -157,12 +162,34 @@ locals {
     CONVONET_DB_USER = var.db_user
   }
 
+  # A called function checks the identity token of every request: minted for its own URL
+  # (the audience its callers use: their CONVONET_<NAME>_URL without the endpoint) and
+  # belonging to one of its callers' service accounts.
+  caller_environment = {
+    for name, callers in local.callers : name => length(callers) == 0 ? {} : {
+      "CONVONET_${upper(name)}_AUDIENCE"        = local.service_urls[name]
+      "CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", [for caller in callers : google_service_account.function[caller].email])
+    }
+  }
+
+  # Plain settings of one function (its secrets come from Secret Manager: function_secrets).
+  own_environment = {
+    agent_turn = { CONVONET_LLM_PROVIDER = var.llm_provider }
+    tools = var.google_calendar_client_id == "" ? {} : {
+      CONVONET_GOOGLE_CALENDAR_CLIENT_ID = var.google_calendar_client_id
+    }
+  }
+
   function_environment = {
     for name, fn in local.functions : name => merge(
       local.common_environment,
       fn.database ? local.database_environment : {},
-      { for target in fn.invokes : "CONVONET_${upper(target)}_URL" => local.service_urls[target] },
-      name == "agent_turn" ? { CONVONET_LLM_PROVIDER = var.llm_provider } : {},
+      {
+        for target in fn.invokes :
+        "CONVONET_${upper(target)}_URL" => "${local.service_urls[target]}${local.functions[target].endpoint}"
+      },
+      local.caller_environment[name],
+      lookup(local.own_environment, name, {}),
       lookup(var.extra_environment, name, {}),
     )
   }

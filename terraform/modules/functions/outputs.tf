@@ -1,11 +1,11 @@
 output "function_urls" {
   description = "HTTPS URL of each function, keyed by function."
-  value       = { for name, function in google_cloudfunctions2_function.function : name => function.service_config[0].uri }
+  value       = { for name, function in local.deployed_functions : name => function.service_config[0].uri }
 }
 
 output "function_service_names" {
   description = "Cloud Run service name behind each function, keyed by function (the service_name label in logs and metrics)."
-  value       = { for name, function in google_cloudfunctions2_function.function : name => function.name }
+  value       = { for name, function in local.deployed_functions : name => function.name }
 }
 
 output "function_service_accounts" {

@@ -24,11 +24,11 @@ resource "google_pubsub_subscription" "push" {
   }
 
   push_config {
-    push_endpoint = google_cloudfunctions2_function.function[each.key].service_config[0].uri
+    push_endpoint = local.deployed_functions[each.key].service_config[0].uri
 
     oidc_token {
       service_account_email = google_service_account.push_invoker.email
-      audience              = google_cloudfunctions2_function.function[each.key].service_config[0].uri
+      audience              = local.deployed_functions[each.key].service_config[0].uri
     }
   }
 
@@ -50,7 +50,7 @@ resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
 
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  name     = local.deployed_functions[each.key].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.push_invoker.member
 }

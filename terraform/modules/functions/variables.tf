@@ -112,13 +112,19 @@ variable "db_user" {
 
 variable "public_http_functions" {
   type        = set(string)
-  description = "HTTP functions that allow unauthenticated invocation because callers cannot attach Google ID tokens (Twilio webhooks, Firebase Hosting rewrites); they authenticate in the application."
-  default     = ["tools", "crm", "hanok", "telephony"]
+  description = "HTTP functions that allow unauthenticated invocation because callers cannot attach Google ID tokens (Twilio webhooks, Firebase Hosting rewrites); they authenticate in the application. None today."
+  default     = []
 
   validation {
-    condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor"])) == 0
-    error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor) are never public."
+    condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor", "tools"])) == 0
+    error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor) and tools (called only with its callers' identity tokens) are never public."
   }
+}
+
+variable "google_calendar_client_id" {
+  type        = string
+  description = "OAuth client id of the tools function's Google Calendar sync (CONVONET_GOOGLE_CALENDAR_CLIENT_ID, not a secret). Set, it also mounts the google-calendar-client-secret and google-calendar-refresh-token secrets, which then need versions; empty leaves Calendar off and mounts neither."
+  default     = ""
 }
 
 variable "timeout_seconds" {
