@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test lint test-unit test-integration test-e2e fuzz bench bundle clean
+.PHONY: setup system run test lint test-unit test-integration test-e2e fuzz bench bundle docs clean
 
 setup: system $(STAMP)
 
@@ -47,6 +47,10 @@ bench: setup
 
 bundle: setup
 	@$(PY) -m local.bundle
+
+# docs/tools.md from the tool catalog (a unit test checks it is current).
+docs: setup
+	@$(PY) -m local.tool_docs
 
 clean:
 	rm -rf dist .run .mypy_cache .ruff_cache

@@ -51,6 +51,8 @@ def memory_by_process(marker: str, field: str = "VmRSS") -> dict[str, float]:
 
 
 def _label(cmd: str) -> str:
+    if "local.http_function" in cmd:
+        return "fn " + cmd.split("local.http_function", 1)[1].split()[0]
     if "local.function_worker" in cmd:
         return "fn " + cmd.split("local.function_worker", 1)[1].split()[0]
     for key, label in (
