@@ -70,7 +70,8 @@ def configure(service: str, project_id: str = "demo-convonet", level: str = "INF
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("google", "urllib3", "grpc", "websockets", "httpx", "asyncio"):
+    # mcp logs every request it processes at INFO; our own line per tool call says more.
+    for noisy in ("google", "urllib3", "grpc", "websockets", "httpx", "asyncio", "mcp"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

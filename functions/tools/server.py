@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import mcp.types as types
 from mcp.server.lowlevel import Server
+from mcp.server.models import InitializationOptions
 from mcp.server.streamable_http import StreamableHTTPServerTransport
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +32,7 @@ from shared.tracing import TraceContext
 
 log = logging.getLogger(__name__)
 SERVER_NAME = "convonet-tools"
+SERVER_VERSION = "1"
 MCP_PATH = "/mcp"
 
 
@@ -93,7 +95,8 @@ class ToolCalls:
 def build_mcp_server(
     dispatcher: Dispatcher, recorder: MonitorRecorder, caller_key: bytes
 ) -> Server[Any, Any]:
-    server: Server[Any, Any] = Server(SERVER_NAME)
+    # A version given here spares the SDK a package-metadata read on every (stateless) request.
+    server: Server[Any, Any] = Server(SERVER_NAME, version=SERVER_VERSION)
     listed = listing(dispatcher)
     calls = ToolCalls(dispatcher, recorder, caller_key)
 
@@ -116,6 +119,7 @@ class ToolEndpoint:
     def __init__(self, server: Server[Any, Any], check: CallerCheck):
         self.server = server
         self.check = check
+        self.options = server.create_initialization_options()
 
     async def respond(self, request: Request) -> Response:
         if request.url.path.rstrip("/") in ("", "/healthz", "/health"):
@@ -128,15 +132,16 @@ class ToolEndpoint:
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="convonet-tools"'},
             )
-        return _Exchange(self.server, request)
+        return _Exchange(self.server, self.options, request)
 
 
 class _Exchange(Response):
     """A response that is the MCP transport itself, writing to the client as it answers."""
 
-    def __init__(self, server: Server[Any, Any], request: Request):
+    def __init__(self, server: Server[Any, Any], options: InitializationOptions, request: Request):
         super().__init__()
         self.mcp = server
+        self.options = options
         self.request = request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -148,9 +153,7 @@ class _Exchange(Response):
             async def serve(*, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
                 async with transport.connect() as (read, write):
                     task_status.started()
-                    await self.mcp.run(
-                        read, write, self.mcp.create_initialization_options(), stateless=True
-                    )
+                    await self.mcp.run(read, write, self.options, stateless=True)
 
             await group.start(serve)
             try:
