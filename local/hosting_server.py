@@ -18,6 +18,9 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from local.function_proxy import FunctionProxy
+from shared.topics import HTTP_FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -129,7 +132,11 @@ class HostingApp:
 def main() -> None:
     port = int(os.environ.get("CONVONET_HTTP_PORT", "8080"))
     relay = os.environ.get("CONVONET_PUBLIC_RELAY_URL", "ws://127.0.0.1:8765/webrtc/ws")
-    app = HostingApp(ROOT / "hosting" / "firebase.json", {"relayUrl": relay})
+    functions: dict[str, WsgiApp] = {}
+    for fn in HTTP_FUNCTIONS:  # Hosting's rewrites to functions go to their local ports
+        fn_port = os.environ.get(f"CONVONET_{fn.function.upper()}_PORT", str(fn.local_port))
+        functions[fn.function] = FunctionProxy(f"http://127.0.0.1:{fn_port}")
+    app = HostingApp(ROOT / "hosting" / "firebase.json", {"relayUrl": relay}, functions)
     run_simple("127.0.0.1", port, app, threaded=True)
 
 

@@ -39,6 +39,7 @@ class Ports:
     storage: int
     postgres: int
     tools: int
+    crm: int
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -56,6 +57,7 @@ class Ports:
             storage=port("CONVONET_STORAGE_PORT", 9023),
             postgres=port("CONVONET_PG_PORT", 54329),
             tools=port("CONVONET_TOOLS_PORT", 8091),
+            crm=port("CONVONET_CRM_PORT", 8092),
         )
 
     def check_free(self) -> None:
@@ -67,6 +69,7 @@ class Ports:
             "CONVONET_STORAGE_PORT": self.storage,
             "CONVONET_PG_PORT": self.postgres,
             "CONVONET_TOOLS_PORT": self.tools,
+            "CONVONET_CRM_PORT": self.crm,
         }
         if len(set(names.values())) != len(names):
             raise StackError(f"two services were given the same port: {names}")
@@ -90,6 +93,7 @@ class Stack:
         # server, and the key that signs whom a tool call acts for (in production: Secret
         # Manager).
         self.tools_token = os.environ.get("CONVONET_TOOLS_TOKEN") or secrets.token_urlsafe(24)
+        self.crm_token = os.environ.get("CONVONET_CRM_TOKEN") or secrets.token_urlsafe(24)
         self.tools_caller_key = os.environ.get(
             "CONVONET_TOOLS_CALLER_KEY"
         ) or secrets.token_urlsafe(32)
@@ -127,6 +131,9 @@ class Stack:
             "CONVONET_TOOLS_URL": f"http://127.0.0.1:{p.tools}/mcp",
             "CONVONET_TOOLS_TOKEN": self.tools_token,
             "CONVONET_TOOLS_CALLER_KEY": self.tools_caller_key,
+            "CONVONET_CRM_PORT": str(p.crm),
+            "CONVONET_CRM_URL": f"http://127.0.0.1:{p.crm}",
+            "CONVONET_CRM_TOKEN": self.crm_token,
             "CONVONET_PUBLIC_RELAY_URL": os.environ.get(
                 "CONVONET_PUBLIC_RELAY_URL", f"ws://127.0.0.1:{p.relay}/webrtc/ws"
             ),
@@ -250,6 +257,7 @@ class Stack:
                 f"  Pages and APIs   http://127.0.0.1:{p.http}/",
                 f"  Relay            ws://127.0.0.1:{p.relay}/webrtc/ws   (health: http://127.0.0.1:{p.relay}/healthz)",
                 f"  Tools (MCP)      http://127.0.0.1:{p.tools}/mcp   (bearer credential required)",
+                f"  CRM (HTTP API)   http://127.0.0.1:{p.crm}/   (OpenAPI: /openapi.json)",
                 f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}",
                 f"  Firestore        127.0.0.1:{p.firestore}",
                 f"  Cloud Storage    http://127.0.0.1:{p.storage}",

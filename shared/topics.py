@@ -66,6 +66,7 @@ PUBLISHES: dict[str, tuple[str, ...]] = {
     "tts": (SESSION_OUTBOUND, MONITOR_EVENTS),
     "monitor": (),
     "tools": (MONITOR_EVENTS,),  # a record of every tool call
+    "crm": (),
 }
 
 
@@ -79,7 +80,10 @@ class HttpFunction:
     callers: tuple[str, ...]  # functions that call it (Terraform grants them run.invoker)
 
 
-HTTP_FUNCTIONS = (HttpFunction("tools", "handle_tools_request", 8091, ("agent_turn",)),)
+HTTP_FUNCTIONS = (
+    HttpFunction("tools", "handle_tools_request", 8091, ("agent_turn",)),
+    HttpFunction("crm", "handle_crm_request", 8092, ("tools",)),  # the clinic tools
+)
 
 
 def relay_subscription(relay_id: str) -> str:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from functions.tools.app import build_endpoint
-from local.services import free_port
 from shared.bus import Bus
 from shared.db import Database
 from shared.settings import AgentSettings, ToolsSettings
+from tests.asgi_server import serving
 
 TOKEN = "test-tools-credential"
 
@@ -41,19 +38,5 @@ def running_tools_server(settings: ToolsSettings, db: Database, bus: Bus) -> Ite
         return await endpoint.respond(request)
 
     app = Starlette(routes=[Route("/{path:path}", respond, methods=["GET", "POST", "DELETE"])])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="tools-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the tools server did not start")
-        time.sleep(0.02)
-    try:
-        yield RunningTools(f"http://127.0.0.1:{port}/mcp", settings)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(app) as base:
+        yield RunningTools(f"{base}/mcp", settings)

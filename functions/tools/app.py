@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functions.tools.auth import caller_check
 from functions.tools.catalog import all_tools
 from functions.tools.dispatch import Dispatcher
 from functions.tools.productivity.google_calendar import calendar_client
@@ -10,6 +9,7 @@ from functions.tools.recording import MonitorRecorder
 from functions.tools.server import ToolEndpoint, build_mcp_server
 from shared.bus import Bus
 from shared.db import Database
+from shared.service_auth import caller_check
 from shared.settings import ToolsSettings
 
 
@@ -17,4 +17,8 @@ def build_endpoint(settings: ToolsSettings, db: Database, bus: Bus) -> ToolEndpo
     calendar_client()  # a half-configured Google Calendar stops the instance now, not mid-call
     dispatcher = Dispatcher(db, all_tools(), settings.default_timezone)
     server = build_mcp_server(dispatcher, MonitorRecorder(bus), settings.caller_key_bytes())
-    return ToolEndpoint(server, caller_check(settings))
+    token = settings.tools_token.get_secret_value() if settings.tools_token else None
+    check = caller_check(
+        settings.is_local, token, settings.tools_audience, settings.allowed_callers()
+    )
+    return ToolEndpoint(server, check)

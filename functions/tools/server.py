@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from functions.tools.auth import CallerCheck
 from functions.tools.dispatch import Dispatcher, failed
 from functions.tools.recording import MonitorRecorder
 from functions.tools.registry import to_json
 from shared import tool_caller
 from shared.log import log_context
+from shared.service_auth import CallerCheck
 from shared.tool_caller import InvalidCaller
 from shared.tracing import TraceContext
 

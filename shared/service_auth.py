@@ -1,4 +1,5 @@
-"""Who may call the tools server. An unauthenticated request gets 401 and runs nothing.
+"""Who may call an internal HTTP service (the tools server, the CRM). An unauthenticated request
+gets 401 and runs nothing.
 
 Production: an identity token of the calling service's account (Cloud Run's invoker check runs
 first; this checks the token's audience and that its account is one we expect). Local and test:
@@ -11,8 +12,6 @@ import hmac
 import threading
 import time
 from typing import Protocol
-
-from shared.settings import ToolsSettings
 
 
 class CallerCheck(Protocol):
@@ -74,8 +73,12 @@ class IdentityToken:
         return str(email)
 
 
-def caller_check(settings: ToolsSettings) -> CallerCheck:
-    if settings.is_local:
-        assert settings.tools_token is not None  # the settings refuse local mode without one
-        return SharedCredential(settings.tools_token.get_secret_value())
-    return IdentityToken(settings.tools_audience, settings.allowed_callers())
+def caller_check(
+    is_local: bool, credential: str | None, audience: str, allowed: frozenset[str]
+) -> CallerCheck:
+    """Local and test: the configured credential; production: identity tokens."""
+    if is_local:
+        if not credential:
+            raise ValueError("a local service needs its bearer credential configured")
+        return SharedCredential(credential)
+    return IdentityToken(audience, allowed)
