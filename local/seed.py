@@ -16,13 +16,21 @@ from shared.settings import RelaySettings
 
 DEMO_EMAIL = "demo@convonet.local"
 DEMO_NAME = "Demo User"
+DEMO_PHONE = "+14155550100"  # the clinic tools find the caller's patient record by it
 log = logging.getLogger(__name__)
 
 
 def seed_demo_user(db: Database, settings: RelaySettings, pin: str) -> identity.User:
     if not settings.is_local:
         raise RuntimeError("demo data is for local mode only")
-    return identity.ensure_user(db, DEMO_NAME, pin, settings.pepper_bytes(), DEMO_EMAIL)
+    user = identity.ensure_user(db, DEMO_NAME, pin, settings.pepper_bytes(), DEMO_EMAIL)
+    db.execute(
+        "UPDATE identity.users SET phone = :phone WHERE id = :id AND phone IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM identity.users WHERE phone = :phone)",
+        phone=DEMO_PHONE,
+        id=user.id,
+    )
+    return user
 
 
 def seed_demo_data(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.tools import healthcare, mortgage, productivity, profile, transfer
+from functions.tools import clinic, healthcare, mortgage, productivity, profile, transfer
 from functions.tools.registry import ToolSpec
 
 
@@ -14,6 +14,7 @@ def all_tools() -> list[ToolSpec[Any]]:
         *productivity.TOOLS,
         *mortgage.TOOLS,
         *healthcare.TOOLS,
+        *clinic.TOOLS,
         *transfer.TOOLS,
     ]
     names = [s.name for s in specs]

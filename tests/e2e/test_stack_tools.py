@@ -18,7 +18,7 @@ from google.cloud import firestore
 from functions.agent_turn.agent.content import text_of
 from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.turn_context import TurnContext, within_turn
-from local.seed import DEMO_EMAIL
+from local.seed import DEMO_EMAIL, DEMO_PHONE
 from shared.settings import AgentSettings
 from tests.e2e.conftest import RunningStack
 
@@ -107,3 +107,26 @@ def test_an_unauthenticated_call_gets_401(stack: RunningStack, demo_user: str) -
         response = httpx.post(_tools_url(stack), json=body, headers={**headers, **auth})
         assert response.status_code == 401
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_clinic_tools_reach_the_crm_service_of_the_stack(
+    toolbox: McpToolbox, demo_user: str, stack: RunningStack
+) -> None:
+    turn = TurnContext(demo_user, f"e2e-{uuid.uuid4().hex[:8]}", "e2e-session")
+    onboarded = _call(toolbox, turn, "onboard_patient", first_name="Demo", last_name="User")
+    assert onboarded["ok"] and onboarded["patient"]["phone"] == DEMO_PHONE
+    assert _call(toolbox, turn, "check_patient_record")["registered"] is True
+    crm = f"http://127.0.0.1:{stack.env['CONVONET_CRM_PORT']}"
+    found = httpx.post(
+        f"{crm}/patient/search",
+        json={"phone": DEMO_PHONE},
+        headers={"Authorization": f"Bearer {stack.env['CONVONET_CRM_TOKEN']}"},
+    ).json()["patients"]
+    assert [p["id"] for p in found] == [onboarded["patient"]["id"]]
+
+
+def test_the_crm_refuses_anonymous_callers_and_describes_itself(stack: RunningStack) -> None:
+    crm = f"http://127.0.0.1:{stack.env['CONVONET_CRM_PORT']}"
+    assert httpx.post(f"{crm}/patient/search", json={"phone": DEMO_PHONE}).status_code == 401
+    spec = httpx.get(f"{crm}/openapi.json").json()
+    assert "/meeting/create" in spec["paths"]
