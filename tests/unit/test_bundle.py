@@ -3,10 +3,12 @@ expects, and imports on its own, with shared/ inside and nothing from the repo.
 
 agent_turn loads its tools from the tools server over MCP when an instance starts, so its archive
 is imported against the tools archive served the way Cloud Functions serves it (the functions
-framework's CLI, which runs an ``@functions_framework.aio`` function as ASGI).
+framework's CLI, which runs an ``@functions_framework.aio`` function as ASGI). The crm archive is
+served the same way: it answers its OpenAPI document and refuses callers without the credential.
 """
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -18,6 +20,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -37,8 +40,10 @@ ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
     h.function: h.entry_point for h in HTTP_FUNCTIONS
 }
 MIGRATIONS = sorted(p.name for p in (REPO / "shared" / "migrations").glob("*.sql"))
-# Test mode: the tools server and its callers share a bearer credential instead of identity tokens.
+# Test mode: the tools server, the CRM and their callers share a bearer credential instead of
+# identity tokens.
 TOOLS_TOKEN = "bundle-test-tools-credential"
+CRM_TOKEN = "bundle-test-crm-credential"
 _SKIP_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache"}
 
 
@@ -80,21 +85,22 @@ def _env(**extra: str) -> dict[str, str]:
         GOOGLE_CLOUD_PROJECT="demo-bundle",
         CONVONET_ENV="test",
         CONVONET_TOOLS_TOKEN=TOOLS_TOKEN,
+        CONVONET_CRM_TOKEN=CRM_TOKEN,
     )
     env.update(extra)
     return env
 
 
-@pytest.fixture(scope="module")
-def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The tools archive, unpacked and served by the functions framework's CLI: its MCP URL."""
-    [tools] = [h for h in HTTP_FUNCTIONS if h.function == "tools"]
-    where = tmp_path_factory.mktemp("served") / "tools"
-    _unpack(dist / "tools.zip", where)
+@contextmanager
+def _serve(function: str, dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The function's archive, unpacked and served by the functions framework's CLI: its URL."""
+    [http] = [h for h in HTTP_FUNCTIONS if h.function == function]
+    where = tmp_path_factory.mktemp("served") / function
+    _unpack(dist / f"{function}.zip", where)
     port = free_port()
-    log_path = where.parent / "tools.log"
+    log_path = where.parent / f"{function}.log"
     with log_path.open("wb") as log_file:
-        command = [_python(), "-m", "functions_framework", "--target", tools.entry_point]
+        command = [_python(), "-m", "functions_framework", "--target", http.entry_point]
         command += ["--source", "main.py", "--port", str(port), "--host", "127.0.0.1"]
         process = subprocess.Popen(
             command,
@@ -108,17 +114,19 @@ def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(f"the tools archive did not serve:\n{log_path.read_text()[-4000:]}")
+                pytest.fail(
+                    f"the {function} archive did not serve:\n{log_path.read_text()[-4000:]}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
                     pytest.fail(
-                        f"the tools archive did not listen:\n{log_path.read_text()[-4000:]}"
+                        f"the {function} archive did not listen:\n{log_path.read_text()[-4000:]}"
                     )
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -127,6 +135,20 @@ def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The served tools archive: its MCP URL."""
+    with _serve("tools", dist, tmp_path_factory) as url:
+        yield f"{url}/mcp"
+
+
+@pytest.fixture(scope="module")
+def crm_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The served crm archive: its URL (its routes hang off it)."""
+    with _serve("crm", dist, tmp_path_factory) as url:
+        yield url
 
 
 def _import_in(
@@ -277,6 +299,24 @@ def test_served_tools_archive_refuses_callers_without_the_credential(tools_serve
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
     for extra in ({}, {"Authorization": "Bearer wrong"}):
         call = urllib.request.Request(tools_server, body, {**headers, **extra}, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(call, timeout=10)
+        assert refused.value.code == 401
+
+
+def test_served_crm_archive_answers_its_openapi_document(crm_server: str) -> None:
+    with urllib.request.urlopen(f"{crm_server}/openapi.json", timeout=10) as response:
+        document = json.load(response)
+    assert response.status == 200
+    assert "/patient/search" in document["paths"]
+
+
+def test_served_crm_archive_refuses_callers_without_the_credential(crm_server: str) -> None:
+    body = b'{"phone": "+15555550123"}'
+    url = f"{crm_server}/patient/search"
+    for extra in ({}, {"Authorization": "Bearer wrong"}):
+        headers = {"Content-Type": "application/json", **extra}
+        call = urllib.request.Request(url, body, headers, method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(call, timeout=10)
         assert refused.value.code == 401

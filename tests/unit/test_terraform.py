@@ -76,6 +76,8 @@ EXPECTED_SECRETS = {
     "CONVONET_TOOLS_CALLER_KEY",
     "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
     "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
+    "CONVONET_SUITECRM_CLIENT_SECRET",
+    "CONVONET_SUITECRM_PASSWORD",
     "DEEPGRAM_API_KEY",
     "ANTHROPIC_API_KEY",
     "OPENAI_API_KEY",
@@ -227,11 +229,8 @@ def functions_table() -> dict[str, dict[str, Any]]:
     return table
 
 
-# The two function resources (functions.tf): the same body, deployed in that order.
-FUNCTION_RESOURCES = {
-    "function": "${local.backend_functions}",
-    "calling": "${local.calling_functions}",
-}
+# The one function resource (functions.tf): every function, in any order.
+FUNCTION_RESOURCES = {"function": "${local.functions}"}
 
 
 def function_resources() -> dict[str, dict[str, Any]]:
@@ -475,42 +474,29 @@ def test_function_environment_points_at_cloud_resources() -> None:
     assert attach["for_each"] == "${local.database_functions}"
 
 
-def test_function_resources_share_one_body_and_deploy_callers_last() -> None:
-    """`function` and `calling` differ only in which functions they deploy and their order."""
+def test_one_function_resource_deploys_every_function_in_any_order() -> None:
+    """Callers connect lazily and retry, so nothing orders callers after their callees."""
     functions = module("functions")
-    resources = function_resources()
-
-    def body(resource: dict[str, Any]) -> dict[str, Any]:
-        skip = {"for_each", "depends_on", "__comments__"}
-        return {k: v for k, v in resource.items() if k not in skip}
-
-    assert body(resources["function"]) == body(resources["calling"])
-    first = set(resources["function"]["depends_on"])
-    then = set(resources["calling"]["depends_on"])
-    assert first < then
-    assert then - first == {
-        "${google_cloudfunctions2_function.function}",
-        "${google_cloud_run_v2_service_iam_member.caller}",
+    resources = [
+        name for kind, name in functions.resources if kind == "google_cloudfunctions2_function"
+    ]
+    assert resources == ["function"]
+    function = functions.resource("google_cloudfunctions2_function", "function")
+    assert function["for_each"] == "${local.functions}"
+    assert set(function["depends_on"]) == {
+        "${google_secret_manager_secret_iam_member.accessor}",
+        "${google_project_iam_member.build}",
+        "${google_storage_bucket_iam_member.build_source_reader}",
     }
-    assert "length(fn.invokes) == 0" in functions.locals["backend_functions"]
-    assert "length(fn.invokes) > 0" in functions.locals["calling_functions"]
-    deployed = functions.locals["deployed_functions"]
-    merged = ", ".join(f"google_cloudfunctions2_function.{name}" for name in FUNCTION_RESOURCES)
-    assert deployed == "${merge(" + merged + ")}"
-    # One level of calls: what is called is deployed first, so it may not call anything itself.
-    table = functions_table()
-    for name, fn in table.items():
-        for target in fn["invokes"]:
-            assert not table[target]["invokes"], f"{name} -> {target} -> {table[target]['invokes']}"
-    # Nothing else names either resource directly, except the invoker grants on called functions
-    # (which are all in `function`).
+    assert functions.locals["deployed_functions"] == "${google_cloudfunctions2_function.function}"
+    assert "moved" not in functions.text
+    for local in ("backend_functions", "calling_functions"):
+        assert local not in functions.locals
+    # Everything else refers to the functions through deployed_functions.
     for path in (MODULES / "functions").glob("*.tf"):
         if path.name in {"functions.tf", "locals.tf"}:
             continue
-        for match in re.finditer(
-            r"google_cloudfunctions2_function\.(\w+)\[([^\]]+)\]", path.read_text()
-        ):
-            assert (path.name, match.groups()) == ("iam.tf", ("function", "each.value.target"))
+        assert "google_cloudfunctions2_function." not in path.read_text(), path.name
 
 
 # --------------------------------------------------------------------------- functions/ and code
@@ -558,6 +544,14 @@ def test_every_function_in_terraform_has_its_folder_entry_point_and_requirements
             assert "pg8000" in pinned, f"{name} connects to PostgreSQL without pg8000"
         if fn["publishes"]:
             assert "google-cloud-pubsub" in pinned, f"{name} publishes without google-cloud-pubsub"
+        if fn["push_topic"] is None:
+            # It verifies its callers' identity tokens (shared/service_auth.py IdentityToken:
+            # google.oauth2.id_token over google.auth.transport.requests), which google-cloud-pubsub
+            # brings along; without either, every production request fails.
+            packages = {package.split("[")[0] for package in pinned}
+            assert {"google-auth", "requests"} <= packages or "google-cloud-pubsub" in packages, (
+                f"{name} checks identity tokens without google-auth and requests"
+            )
 
 
 def test_http_functions_match_the_code_table() -> None:
@@ -587,7 +581,7 @@ def test_only_the_callers_of_an_http_function_may_invoke_it(http: Any) -> None:
     assert caller["role"] == "roles/run.invoker"
     assert caller["member"] == "${google_service_account.function[each.value.caller].member}"
     assert caller["name"] == (
-        "${google_cloudfunctions2_function.function[each.value.target].service_config[0].service}"
+        "${local.deployed_functions[each.value.target].service_config[0].service}"
     )
     # ...and nobody else: never public, and the push invoker only reaches pushed functions.
     for config in (functions, environment("dev"), environment("prod")):
@@ -637,6 +631,8 @@ def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
     table = functions_table()
     assert table["tools"]["endpoint"] == mcp_path == "/mcp"
     assert str(AgentSettings.model_fields["tools_url"].default).endswith(mcp_path)
+    # The CRM's routes (/patient/search, ...) hang off its URL: its callers append nothing.
+    assert table["crm"]["endpoint"] == ""
     for name, fn in table.items():
         if name not in {h.function for h in HTTP_FUNCTIONS}:
             assert fn["endpoint"] == "", name
@@ -652,11 +648,27 @@ def test_tools_and_agent_turn_access() -> None:
         "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
         "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
     }
-    assert (tools["database"], tools["firestore"], tools["invokes"]) == (True, False, [])
+    assert (tools["database"], tools["firestore"], tools["invokes"]) == (True, False, ["crm"])
     assert agent["invokes"] == ["tools"]
     assert agent["database"] is False
     assert "CONVONET_TOOLS_CALLER_KEY" in agent["secrets"]
     assert "CONVONET_DB_PASSWORD" not in agent["secrets"]
+
+
+SUITECRM_SECRETS = {"CONVONET_SUITECRM_CLIENT_SECRET", "CONVONET_SUITECRM_PASSWORD"}
+
+
+def test_crm_access() -> None:
+    crm = functions_table()["crm"]
+    assert set(crm["publishes"]) == set(PUBLISHES["crm"]) == set()
+    assert set(crm["secrets"]) == {"CONVONET_DB_PASSWORD"} | SUITECRM_SECRETS
+    assert (crm["database"], crm["firestore"], crm["invokes"]) == (True, False, [])
+    assert crm["audio_role"] is None
+    assert crm["memory"] == "512Mi"
+    assert "suitecrm_url" in (MODULES / "functions" / "locals.tf").read_text()
+    for name, fn in functions_table().items():
+        if name != "crm":
+            assert not SUITECRM_SECRETS & set(fn["secrets"]), name
 
 
 def test_only_database_functions_get_the_database_password() -> None:
@@ -697,9 +709,9 @@ def _locals_block(text: str) -> str:
     return text[start:end]
 
 
-@cache
-def evaluated_locals(calendar_client_id: str = "") -> dict[str, Any]:
-    """The module's locals as Terraform computes them, for the stub inputs above."""
+def _console(inputs: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`terraform console` on a copy of the module's locals and variables (the provider's values
+    stubbed), printing the locals the tests read as one JSON string."""
     terraform = shutil.which("terraform")
     if terraform is None:
         pytest.skip("terraform binary not on PATH; the locals cannot be evaluated")
@@ -711,7 +723,10 @@ def evaluated_locals(calendar_client_id: str = "") -> dict[str, Any]:
         (r"data\.google_project\.project\.number", f'"{STUB_PROJECT_NUMBER}"'),
         (r"google_service_account\.function\[(\w+)\]\.email", r"local.stub_emails[\1]"),
         (r'data "google_project" "project" \{[^}]*\}', ""),
-        (r"deployed_functions = merge\([^)]*\)", "deployed_functions = {}"),
+        (
+            r"deployed_functions = google_cloudfunctions2_function\.function\b",
+            "deployed_functions = {}",
+        ),
     ]
     for pattern, replacement in stubs:
         source, count = re.subn(pattern, replacement, source)
@@ -731,16 +746,14 @@ def evaluated_locals(calendar_client_id: str = "") -> dict[str, Any]:
         expression = (
             "jsonencode({functions = tomap(local.functions), environment = "
             "local.function_environment, callers = local.callers, invoker_grants = "
-            "local.invoker_grants, backend = keys(local.backend_functions), calling = "
-            "keys(local.calling_functions), secrets = local.function_secrets, secret_grants = "
+            "local.invoker_grants, secrets = local.function_secrets, secret_grants = "
             "local.secret_grants})"
         )
         argv = [terraform, "console"]
-        inputs = {**STUB_VARIABLES, "google_calendar_client_id": calendar_client_id}
-        for key, value in inputs.items():
+        for key, value in {**STUB_VARIABLES, **inputs}.items():
             argv += ["-var", f"{key}={value}"]
         env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-        result = subprocess.run(
+        return subprocess.run(
             argv,
             input=expression + "\n",
             cwd=directory,
@@ -750,26 +763,63 @@ def evaluated_locals(calendar_client_id: str = "") -> dict[str, Any]:
             timeout=120,
             env=env,
         )
+
+
+SUITECRM_VARIABLES = ("suitecrm_url", "suitecrm_client_id", "suitecrm_username")
+
+
+@cache
+def evaluated_locals(
+    calendar_client_id: str = "", suitecrm: tuple[str, str, str] = ("", "", "")
+) -> dict[str, Any]:
+    """The module's locals as Terraform computes them, for the stub inputs above (suitecrm: its
+    URL, client id and username)."""
+    inputs = {
+        "google_calendar_client_id": calendar_client_id,
+        **dict(zip(SUITECRM_VARIABLES, suitecrm, strict=True)),
+    }
+    result = _console(inputs)
     assert result.returncode == 0, result.stderr
     line = result.stdout.strip().splitlines()[-1]
     evaluated: dict[str, Any] = json.loads(json.loads(line))
     return evaluated
 
 
-def test_evaluated_table_partitions_into_deploy_order() -> None:
+def test_evaluated_callers_and_invoker_grants_follow_the_code_table() -> None:
     evaluated = evaluated_locals()
     assert set(evaluated["functions"]) == set(functions_table())
-    assert set(evaluated["backend"]) | set(evaluated["calling"]) == set(evaluated["functions"])
-    assert not set(evaluated["backend"]) & set(evaluated["calling"])
-    assert evaluated["calling"] == ["agent_turn"]
     for http in HTTP_FUNCTIONS:
         assert evaluated["callers"][http.function] == sorted(http.callers)
-        assert http.function in evaluated["backend"]
     assert evaluated["invoker_grants"] == {
         f"{caller}/{http.function}": {"caller": caller, "target": http.function}
         for http in HTTP_FUNCTIONS
         for caller in http.callers
     }
+
+
+def test_a_function_can_be_both_a_callee_and_a_caller() -> None:
+    """tools is called by agent_turn and calls crm: both grants exist and name the right
+    services, and tools is told both whom to accept and where crm is."""
+    evaluated = evaluated_locals()
+    grants = evaluated["invoker_grants"]
+    assert grants["agent_turn/tools"] == {"caller": "agent_turn", "target": "tools"}
+    assert grants["tools/crm"] == {"caller": "tools", "target": "crm"}
+    assert evaluated["callers"]["tools"] == ["agent_turn"]
+    assert evaluated["callers"]["crm"] == ["tools"]
+    tools = evaluated["environment"]["tools"]
+    assert tools["CONVONET_TOOLS_ALLOWED_CALLERS"] == (
+        f"convonet-fn-agent-turn@{STUB_PROJECT}.iam.gserviceaccount.com"
+    )
+    assert tools["CONVONET_CRM_URL"] == (f"https://crm-{STUB_PROJECT_NUMBER}.{STUB_REGION}.run.app")
+    # The grant resource names its target through the one function resource, whichever way
+    # round the target calls others.
+    caller = module("functions").resource("google_cloud_run_v2_service_iam_member", "caller")
+    assert caller["name"] == (
+        "${local.deployed_functions[each.value.target].service_config[0].service}"
+    )
+    assert module("functions").locals["deployed_functions"] == (
+        "${google_cloudfunctions2_function.function}"
+    )
 
 
 def test_evaluated_environment_of_tools_and_its_callers() -> None:
@@ -793,18 +843,55 @@ def test_evaluated_environment_of_tools_and_its_callers() -> None:
             assert not any(k.startswith("CONVONET_TOOLS_A") for k in env), name
 
 
-def _settings_accessor(function: str) -> str:
-    """The shared.settings accessor the function's main.py imports (e.g. agent_settings)."""
+@pytest.mark.parametrize("http", HTTP_FUNCTIONS, ids=lambda h: h.function)
+def test_evaluated_environment_says_whose_tokens_an_http_function_accepts(http: Any) -> None:
+    """Every HTTP function is told its audience (its own URL) and its callers' accounts, even
+    while it has none (an empty list, so no token is accepted)."""
+    environment_of = evaluated_locals()["environment"]
+    prefix = f"CONVONET_{http.function.upper()}"
+    url = f"https://{http.function.replace('_', '-')}-{STUB_PROJECT_NUMBER}.{STUB_REGION}.run.app"
+    env = environment_of[http.function]
+    assert env[f"{prefix}_AUDIENCE"] == url
+    assert env[f"{prefix}_ALLOWED_CALLERS"] == ",".join(
+        f"convonet-fn-{caller.replace('_', '-')}@{STUB_PROJECT}.iam.gserviceaccount.com"
+        for caller in sorted(http.callers)
+    )
+    for caller in http.callers:
+        assert environment_of[caller][f"{prefix}_URL"].startswith(url), caller
+    for name, other in environment_of.items():
+        if name != http.function:
+            assert f"{prefix}_AUDIENCE" not in other, name
+            assert f"{prefix}_ALLOWED_CALLERS" not in other, name
+        if name not in http.callers:
+            assert f"{prefix}_URL" not in other, name
+
+
+def test_evaluated_environment_of_crm() -> None:
+    crm = evaluated_locals()["environment"]["crm"]
+    assert crm["CONVONET_DB_HOST"] == f"/cloudsql/{STUB_VARIABLES['db_connection_name']}"
+    assert crm["CONVONET_CRM_ALLOWED_CALLERS"] == (
+        f"convonet-fn-tools@{STUB_PROJECT}.iam.gserviceaccount.com"
+    )
+    assert not any(key.startswith("CONVONET_SUITECRM_") for key in crm)  # built-in CRM
+    assert not any(key.endswith("_URL") for key in crm)  # it calls no other function
+
+
+def _settings_accessor(function: str) -> tuple[str, str]:
+    """The settings module and accessor the function's main.py imports: from shared.settings
+    (e.g. agent_settings) or from its own settings module (functions.crm.settings)."""
     tree = ast.parse((FUNCTIONS_DIR / function / "main.py").read_text())
+    modules = {"shared.settings", f"functions.{function}.settings"}
     names = [
-        alias.name
+        (node.module, alias.name)
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "shared.settings"
+        if isinstance(node, ast.ImportFrom) and node.module in modules
         for alias in node.names
         if alias.name.endswith("_settings")
     ]
     assert len(names) == 1, f"{function}/main.py: expected one settings accessor, got {names}"
-    return names[0]
+    module_name, accessor = names[0]
+    assert module_name is not None
+    return module_name, accessor
 
 
 @pytest.mark.parametrize("function", sorted(EXPECTED_ENTRY_POINTS))
@@ -813,7 +900,7 @@ def test_terraform_environment_satisfies_the_function_settings_in_production(
 ) -> None:
     """What Terraform gives a function (plain environment plus its secrets) is enough for the
     settings its main.py reads: production refuses to start on a missing secret or setting."""
-    import shared.settings as settings_module
+    import importlib
 
     evaluated = evaluated_locals()
     env = dict(evaluated["environment"][function])
@@ -826,7 +913,8 @@ def test_terraform_environment_satisfies_the_function_settings_in_production(
             monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    accessor = getattr(settings_module, _settings_accessor(function))
+    module_name, accessor_name = _settings_accessor(function)
+    accessor = getattr(importlib.import_module(module_name), accessor_name)
     settings = accessor.__wrapped__()  # past the lru_cache: read this environment
     assert settings.env == "production"
     assert settings.project_id == STUB_PROJECT
@@ -1054,3 +1142,81 @@ def test_google_calendar_is_all_three_credentials_or_none(
     for secret in secrets:
         monkeypatch.setenv(secret, f"stub-{secret.lower()}")
     assert GoogleCalendarSettings().configured is bool(client_id)
+
+
+SUITECRM_CASES = {
+    "builtin": ("", "", ""),
+    "client-credentials": ("https://crm.example.com/legacy", "convonet-client", ""),
+    "password-grant": ("https://crm.example.com/legacy", "convonet-client", "convonet"),
+}
+
+
+@pytest.mark.parametrize("suitecrm", SUITECRM_CASES.values(), ids=SUITECRM_CASES.keys())
+def test_suitecrm_is_configured_by_its_url_or_not_at_all(
+    suitecrm: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its client secret is mounted on crm (and must have a version) and its plain settings set
+    only with the URL, its password only with a username too (the password grant); without the
+    URL crm uses the built-in CRM and the secrets need no values. What crm gets is what its
+    SuiteCRM settings accept in production."""
+    from functions.crm.suitecrm import SuiteCrmSettings
+
+    evaluated = evaluated_locals("", suitecrm)
+    secrets = set(evaluated["secrets"]["crm"])
+    env = evaluated["environment"]["crm"]
+    table_secrets = set(functions_table()["crm"]["secrets"])
+    assert table_secrets >= SUITECRM_SECRETS
+    url, client_id, username = suitecrm
+    suitecrm_env = {k: v for k, v in env.items() if k.startswith("CONVONET_SUITECRM_")}
+    if not url:
+        assert secrets == table_secrets - SUITECRM_SECRETS == {"CONVONET_DB_PASSWORD"}
+        assert suitecrm_env == {}
+    elif not username:
+        assert secrets == table_secrets - {"CONVONET_SUITECRM_PASSWORD"}
+        assert suitecrm_env == {
+            "CONVONET_SUITECRM_URL": url,
+            "CONVONET_SUITECRM_CLIENT_ID": client_id,
+        }
+    else:
+        assert secrets == table_secrets
+        assert suitecrm_env == {
+            "CONVONET_SUITECRM_URL": url,
+            "CONVONET_SUITECRM_CLIENT_ID": client_id,
+            "CONVONET_SUITECRM_USERNAME": username,
+        }
+    granted = {g["secret"] for g in evaluated["secret_grants"].values() if g["function"] == "crm"}
+    assert granted == secrets, "a secret is mounted without its grant, or granted unused"
+    for name, mounted in evaluated["secrets"].items():
+        if name != "crm":
+            assert not SUITECRM_SECRETS & set(mounted), name
+            other_env = evaluated["environment"][name]
+            assert not any(k.startswith("CONVONET_SUITECRM_") for k in other_env), name
+    # Calendar and SuiteCRM are switched independently.
+    assert not CALENDAR_SECRETS & set(evaluated["secrets"]["tools"])
+
+    for key in list(os.environ):
+        if key.startswith(("CONVONET_", "GOOGLE_")):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for secret in secrets:
+        monkeypatch.setenv(secret, f"stub-{secret.lower()}")
+    settings = SuiteCrmSettings()
+    assert settings.env == "production"
+    assert settings.configured is bool(url)
+    assert settings.uses_password_grant is bool(username)
+
+
+@pytest.mark.parametrize(
+    "suitecrm",
+    [
+        ("https://crm.example.com/legacy", "", "convonet"),
+        ("http://crm.example.com/legacy", "convonet-client", ""),
+    ],
+    ids=["no-client-id", "not-https"],
+)
+def test_a_half_configured_suitecrm_is_refused(suitecrm: tuple[str, str, str]) -> None:
+    """What crm would refuse at start (and so fail the deploy) is refused at plan time."""
+    result = _console(dict(zip(SUITECRM_VARIABLES, suitecrm, strict=True)))
+    assert result.returncode != 0
+    assert "suitecrm_" in result.stderr, result.stderr

@@ -78,6 +78,9 @@ module "functions" {
   llm_provider              = var.llm_provider
   public_http_functions     = var.public_http_functions
   google_calendar_client_id = var.google_calendar_client_id
+  suitecrm_url              = var.suitecrm_url
+  suitecrm_client_id        = var.suitecrm_client_id
+  suitecrm_username         = var.suitecrm_username
   default_max_instances     = 5
   labels                    = local.labels
 

@@ -39,13 +39,31 @@ variable "llm_provider" {
 
 variable "public_http_functions" {
   type        = set(string)
-  description = "HTTP functions callable without a Google ID token (later: Twilio webhooks, Firebase Hosting rewrites); none today, and never tools."
+  description = "HTTP functions callable without a Google ID token (later: Twilio webhooks, Firebase Hosting rewrites); none today, and never tools or crm."
   default     = []
 }
 
 variable "google_calendar_client_id" {
   type        = string
   description = "OAuth client id of the tools function's Google Calendar sync (not a secret); set it only once the google-calendar-* secrets have versions. Empty: Calendar off."
+  default     = ""
+}
+
+variable "suitecrm_url" {
+  type        = string
+  description = "SuiteCRM of the crm function (https; https://<host>/legacy for SuiteCRM 8); set it only once suitecrm-client-secret (and, with suitecrm_username, suitecrm-password) has a version. Empty: crm uses its built-in PostgreSQL CRM."
+  default     = ""
+}
+
+variable "suitecrm_client_id" {
+  type        = string
+  description = "OAuth client id of crm's SuiteCRM sign-in (not a secret); required with suitecrm_url."
+  default     = ""
+}
+
+variable "suitecrm_username" {
+  type        = string
+  description = "SuiteCRM user of the password grant (not a secret; its password is suitecrm-password); empty: the client-credentials grant."
   default     = ""
 }
 

@@ -11,14 +11,11 @@
 # Upload them under a release prefix and pass that prefix as source_release:
 #   gcloud storage cp dist/*.zip gs://<source bucket>/<release>/
 #
-# Two resources with the same body, in deploy order. A function that calls another one over
-# HTTP (agent_turn loads its tools from the tools server over MCP when an instance starts, and
-# an instance that cannot start fails the deploy) is deployed by `calling`, after the functions
-# it calls (`function`) and after its run.invoker grants on them. `deployed_functions` in
-# locals.tf merges the two; everything else refers to that.
+# Deploy order does not matter: callers connect to the functions they call lazily, so a first
+# call made before an invoker grant propagates fails that one call, which the caller retries.
 
 resource "google_cloudfunctions2_function" "function" {
-  for_each = local.backend_functions
+  for_each = local.functions
 
   project     = var.project_id
   location    = var.region
@@ -72,70 +69,4 @@ resource "google_cloudfunctions2_function" "function" {
     google_project_iam_member.build,
     google_storage_bucket_iam_member.build_source_reader,
   ]
-}
-
-resource "google_cloudfunctions2_function" "calling" {
-  for_each = local.calling_functions
-
-  project     = var.project_id
-  location    = var.region
-  name        = local.service_names[each.key]
-  description = "Convonet ${each.key}"
-  labels      = merge(var.labels, { function = local.service_names[each.key] })
-
-  build_config {
-    runtime         = var.runtime
-    entry_point     = each.value.entry_point
-    service_account = google_service_account.build.id
-
-    source {
-      storage_source {
-        bucket     = var.source_bucket
-        object     = lookup(var.source_objects, each.key, "${var.source_release}/${each.key}.zip")
-        generation = lookup(var.source_generations, each.key, null)
-      }
-    }
-  }
-
-  service_config {
-    service_account_email            = google_service_account.function[each.key].email
-    ingress_settings                 = each.value.push_topic != null ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
-    all_traffic_on_latest_revision   = true
-    available_memory                 = each.value.memory
-    available_cpu                    = "1"
-    max_instance_request_concurrency = each.value.concurrency
-    min_instance_count               = lookup(var.min_instances, each.key, 0)
-    max_instance_count               = lookup(var.max_instances, each.key, var.default_max_instances)
-    # Pushed functions answer within the subscription's ack deadline; slower work is
-    # redelivered and deduplicated by (turn_id, stage).
-    timeout_seconds       = var.timeout_seconds
-    environment_variables = local.function_environment[each.key]
-
-    dynamic "secret_environment_variables" {
-      for_each = toset(local.function_secrets[each.key])
-
-      content {
-        key        = secret_environment_variables.value
-        project_id = var.project_id
-        secret     = var.secret_ids[secret_environment_variables.value]
-        version    = "latest"
-      }
-    }
-  }
-
-  # A revision that cannot read its secrets fails to deploy; one that cannot reach the
-  # functions it calls fails to start.
-  depends_on = [
-    google_secret_manager_secret_iam_member.accessor,
-    google_project_iam_member.build,
-    google_storage_bucket_iam_member.build_source_reader,
-    google_cloudfunctions2_function.function,
-    google_cloud_run_v2_service_iam_member.caller,
-  ]
-}
-
-# agent_turn was an instance of `function` before the two were split.
-moved {
-  from = google_cloudfunctions2_function.function["agent_turn"]
-  to   = google_cloudfunctions2_function.calling["agent_turn"]
 }

@@ -79,16 +79,17 @@ resource "google_storage_bucket_iam_member" "audio" {
   member = google_service_account.function[each.key].member
 }
 
-# Function-to-function calls (agent_turn -> tools over MCP) carry an ID token of the
-# caller's service account. These grants are the only run.invoker on a called function: a
-# function that is called (tools) is never public (see var.public_http_functions), and it
-# checks the token's audience and account again itself (CONVONET_<NAME>_ALLOWED_CALLERS).
+# Function-to-function calls (agent_turn -> tools over MCP; the clinic tools in tools -> crm)
+# carry an ID token of the caller's service account. These grants are the only run.invoker on
+# a called function: a function that is called (tools, crm) is never public (see
+# var.public_http_functions), and it checks the token's audience and account again itself
+# (CONVONET_<NAME>_ALLOWED_CALLERS).
 resource "google_cloud_run_v2_service_iam_member" "caller" {
   for_each = local.invoker_grants
 
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.function[each.value.target].service_config[0].service
+  name     = local.deployed_functions[each.value.target].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.function[each.value.caller].member
 }

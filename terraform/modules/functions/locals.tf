@@ -10,7 +10,9 @@
 #   publishes     topics the function may publish to (shared/topics.py PUBLISHES); a pushed
 #                 function may also publish to its push topic's dead-letter topic
 #   secrets       environment variables filled from Secret Manager (the Google Calendar ones
-#                 only while var.google_calendar_client_id is set: see function_secrets)
+#                 only while var.google_calendar_client_id is set, the SuiteCRM ones only while
+#                 var.suitecrm_url is set, its password only with var.suitecrm_username too:
+#                 see function_secrets)
 #   firestore     reads and writes Firestore
 #   database      connects to Cloud SQL (gets the socket, the DB settings and cloudsql.client)
 #   audio_role    role on the audio bucket, or null
@@ -103,6 +105,29 @@ locals {
       firestore   = false
       database    = true
       audio_role  = null
+      invokes     = ["crm"]
+      memory      = "512Mi"
+      concurrency = 20
+    }
+    # The CRM API (FastAPI, OpenAPI at /openapi.json; its callers use its URL as it is). Its
+    # built-in backend is the crm schema in PostgreSQL; SuiteCRM is optional. Like tools, only
+    # its callers' service accounts may invoke it, and it checks their identity tokens itself.
+    # The clinic tools in tools call it.
+    crm = {
+      entry_point  = "handle_crm_request"
+      push_topic   = null
+      subscription = null
+      ordered      = false
+      endpoint     = ""
+      publishes    = []
+      secrets = [
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_SUITECRM_CLIENT_SECRET",
+        "CONVONET_SUITECRM_PASSWORD",
+      ]
+      firestore   = false
+      database    = true
+      audio_role  = null
       invokes     = []
       memory      = "512Mi"
       concurrency = 20
@@ -122,15 +147,7 @@ locals {
   pushed_functions = { for name, fn in local.functions : name => fn if fn.push_topic != null }
   http_functions   = { for name, fn in local.functions : name => fn if fn.push_topic == null }
 
-  # Deploy order (functions.tf): the functions that call none first, then those that call
-  # them. One level only: a function that is called may not call another one itself
-  # (tests/unit/test_terraform.py checks it).
-  backend_functions = { for name, fn in local.functions : name => fn if length(fn.invokes) == 0 }
-  calling_functions = { for name, fn in local.functions : name => fn if length(fn.invokes) > 0 }
-  deployed_functions = merge(
-    google_cloudfunctions2_function.function,
-    google_cloudfunctions2_function.calling,
-  )
+  deployed_functions = google_cloudfunctions2_function.function
 
   # The functions that call each function over HTTP: those whose `invokes` names it.
   callers = {
@@ -140,12 +157,21 @@ locals {
 
   # Google Calendar is configured by setting its client id, and only then are its two secrets
   # mounted: the tools server takes all three credentials or none, and a mounted secret must
-  # have a version, so an unused Calendar needs no secret values.
+  # have a version, so an unused Calendar needs no secret values. SuiteCRM likewise: setting
+  # its URL mounts its client secret on crm (and sets its plain settings), and its password
+  # too when a username is set (the password grant; without a username crm uses the
+  # client-credentials grant and refuses a password: functions/crm/suitecrm/settings.py). Unset, crm
+  # uses its built-in backend and the SuiteCRM secrets need no values.
   calendar_secrets = ["CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET", "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN"]
+  suitecrm_secrets = ["CONVONET_SUITECRM_CLIENT_SECRET", "CONVONET_SUITECRM_PASSWORD"]
+  unconfigured_secrets = concat(
+    var.google_calendar_client_id == "" ? local.calendar_secrets : [],
+    var.suitecrm_url == "" ? local.suitecrm_secrets : [],
+    var.suitecrm_username == "" ? ["CONVONET_SUITECRM_PASSWORD"] : [],
+  )
   function_secrets = {
     for name, fn in local.functions : name => [
-      for secret in fn.secrets : secret
-      if var.google_calendar_client_id != "" || !contains(local.calendar_secrets, secret)
+      for secret in fn.secrets : secret if !contains(local.unconfigured_secrets, secret)
     ]
   }
 
@@ -162,11 +188,12 @@ locals {
     CONVONET_DB_USER = var.db_user
   }
 
-  # A called function checks the identity token of every request: minted for its own URL
+  # An HTTP function checks the identity token of every request: minted for its own URL
   # (the audience its callers use: their CONVONET_<NAME>_URL without the endpoint) and
-  # belonging to one of its callers' service accounts.
+  # belonging to one of its callers' service accounts. It is told both even while nobody
+  # calls it (an empty list, so it accepts no one).
   caller_environment = {
-    for name, callers in local.callers : name => length(callers) == 0 ? {} : {
+    for name, callers in local.callers : name => local.functions[name].push_topic != null ? {} : {
       "CONVONET_${upper(name)}_AUDIENCE"        = local.service_urls[name]
       "CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", [for caller in callers : google_service_account.function[caller].email])
     }
@@ -178,6 +205,13 @@ locals {
     tools = var.google_calendar_client_id == "" ? {} : {
       CONVONET_GOOGLE_CALENDAR_CLIENT_ID = var.google_calendar_client_id
     }
+    crm = var.suitecrm_url == "" ? {} : merge(
+      {
+        CONVONET_SUITECRM_URL       = var.suitecrm_url
+        CONVONET_SUITECRM_CLIENT_ID = var.suitecrm_client_id
+      },
+      var.suitecrm_username == "" ? {} : { CONVONET_SUITECRM_USERNAME = var.suitecrm_username },
+    )
   }
 
   function_environment = {

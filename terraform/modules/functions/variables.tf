@@ -116,14 +116,42 @@ variable "public_http_functions" {
   default     = []
 
   validation {
-    condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor", "tools"])) == 0
-    error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor) and tools (called only with its callers' identity tokens) are never public."
+    condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor", "tools", "crm"])) == 0
+    error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor), tools and crm (called only with their callers' identity tokens) are never public."
   }
 }
 
 variable "google_calendar_client_id" {
   type        = string
   description = "OAuth client id of the tools function's Google Calendar sync (CONVONET_GOOGLE_CALENDAR_CLIENT_ID, not a secret). Set, it also mounts the google-calendar-client-secret and google-calendar-refresh-token secrets, which then need versions; empty leaves Calendar off and mounts neither."
+  default     = ""
+}
+
+variable "suitecrm_url" {
+  type        = string
+  description = "Folder holding the Api/ of the SuiteCRM the crm function uses (CONVONET_SUITECRM_URL): https://<host>/legacy for SuiteCRM 8, the site root for 7. Set, it also mounts the suitecrm-client-secret secret (and suitecrm-password with suitecrm_username), which then need versions, and sets suitecrm_client_id and suitecrm_username; empty leaves crm on its built-in PostgreSQL backend and mounts neither."
+  default     = ""
+
+  validation {
+    condition     = var.suitecrm_url == "" || startswith(var.suitecrm_url, "https://")
+    error_message = "suitecrm_url must be empty or an https:// URL."
+  }
+}
+
+variable "suitecrm_client_id" {
+  type        = string
+  description = "OAuth client id crm signs in to SuiteCRM with (CONVONET_SUITECRM_CLIENT_ID, not a secret); used only while suitecrm_url is set."
+  default     = ""
+
+  validation {
+    condition     = var.suitecrm_url == "" || var.suitecrm_client_id != ""
+    error_message = "suitecrm_client_id must be set when suitecrm_url is."
+  }
+}
+
+variable "suitecrm_username" {
+  type        = string
+  description = "SuiteCRM user crm signs in as with the OAuth2 password grant (CONVONET_SUITECRM_USERNAME, not a secret; its password is the suitecrm-password secret, mounted only then); empty: the client-credentials grant, no password. Used only while suitecrm_url is set."
   default     = ""
 }
 

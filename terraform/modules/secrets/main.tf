@@ -17,6 +17,8 @@ locals {
     CONVONET_TOOLS_CALLER_KEY              = "convonet-tools-caller-key"
     CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET = "google-calendar-client-secret"
     CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN = "google-calendar-refresh-token"
+    CONVONET_SUITECRM_CLIENT_SECRET        = "suitecrm-client-secret"
+    CONVONET_SUITECRM_PASSWORD             = "suitecrm-password"
     DEEPGRAM_API_KEY                       = "deepgram-api-key"
     ANTHROPIC_API_KEY                      = "anthropic-api-key"
     OPENAI_API_KEY                         = "openai-api-key"
