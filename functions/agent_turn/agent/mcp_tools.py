@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -27,6 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from functions.agent_turn.agent.turn_context import TurnContext, current_turn
 from shared import tool_caller
+from shared.service_auth import IdentityTokenAuth
 from shared.settings import AgentSettings
 
 log = logging.getLogger(__name__)
@@ -36,27 +36,6 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 
 class ToolsUnavailable(RuntimeError):
     """The tools server cannot be reached now."""
-
-
-class IdentityTokenAuth(httpx.Auth):
-    """Production: an identity token of this service's account, minted for the tools server
-    and renewed before it expires."""
-
-    def __init__(self, audience: str):
-        self.audience = audience
-        self._token: tuple[str, float] | None = None
-
-    def auth_flow(self, request: httpx.Request) -> Any:
-        if self._token is None or self._token[1] < time.time() + 60:
-            from google.auth.transport import requests as google_requests
-            from google.oauth2 import id_token
-
-            token = id_token.fetch_id_token(  # type: ignore[no-untyped-call]
-                google_requests.Request(), self.audience
-            )
-            self._token = (token, time.time() + 3000)  # identity tokens live an hour
-        request.headers["Authorization"] = f"Bearer {self._token[0]}"
-        yield request
 
 
 def http_client(settings: AgentSettings) -> httpx.AsyncClient:

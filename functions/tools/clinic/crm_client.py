@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 from pydantic import Field, SecretStr
 
 from functions.tools.registry import ToolRefused
+from shared.service_auth import IdentityTokenAuth
 from shared.settings import CommonSettings
 
 REFUSALS = {"invalid_phone", "patient_not_found", "case_not_found", "invalid_request"}
@@ -26,24 +26,6 @@ class CrmUnavailable(RuntimeError):
     """The CRM did not answer, or failed on its side: the tool is unavailable, not refused."""
 
 
-class _IdentityToken(httpx.Auth):
-    def __init__(self, audience: str):
-        self.audience = audience
-        self._token: tuple[str, float] | None = None
-
-    def auth_flow(self, request: httpx.Request) -> Any:
-        if self._token is None or self._token[1] < time.time() + 60:
-            from google.auth.transport import requests as google_requests
-            from google.oauth2 import id_token
-
-            token = id_token.fetch_id_token(  # type: ignore[no-untyped-call]
-                google_requests.Request(), self.audience
-            )
-            self._token = (token, time.time() + 3000)
-        request.headers["Authorization"] = f"Bearer {self._token[0]}"
-        yield request
-
-
 class CrmClient:
     def __init__(self, settings: CrmClientSettings):
         if settings.is_local:
@@ -51,7 +33,7 @@ class CrmClient:
             auth: httpx.Auth | None = None
             headers = {"Authorization": f"Bearer {token}"}
         else:
-            auth, headers = _IdentityToken(settings.crm_url), {}
+            auth, headers = IdentityTokenAuth(settings.crm_url), {}
         self.http = httpx.Client(
             base_url=settings.crm_url,
             headers=headers,
