@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -28,6 +29,22 @@ def required(raw: str, what: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise ToolRefused(f"the {what} is too long; it can have at most {max_chars} characters")
     return text
+
+
+def optional(raw: str, what: str, max_chars: int) -> str:
+    """Cleaned text that may be empty, refused when too long."""
+    text = clean(raw)
+    if len(text) > max_chars:
+        raise ToolRefused(f"the {what} can have at most {max_chars} characters")
+    return text
+
+
+def as_id(ref: str) -> str | None:
+    """``ref`` as a row id (a UUID in canonical form) when it is one; None when it is words."""
+    try:
+        return str(uuid.UUID(ref.strip()))
+    except ValueError:
+        return None
 
 
 def words(text: str) -> set[str]:

@@ -40,3 +40,16 @@ def test_the_best_match_shares_at_least_half_the_words() -> None:
     assert text.best_match("Milk", rows, str) == "buy milk"
     assert text.best_match("walk the dog", rows, str) is None
     assert text.best_match("", rows, str) is None
+
+
+def test_an_id_is_told_apart_from_words() -> None:
+    assert text.as_id(" 5F0C7B38-58F5-4C4B-8D2A-2F3F1C1C1C1C ") == (
+        "5f0c7b38-58f5-4c4b-8d2a-2f3f1c1c1c1c"
+    )
+    assert text.as_id("buy milk") is None
+
+
+def test_optional_text_may_be_empty_but_not_too_long() -> None:
+    assert text.optional(" \u0000 ", "note", 10) == ""
+    with pytest.raises(ToolRefused, match="the note can have at most 10 characters"):
+        text.optional("x" * 11, "note", 10)

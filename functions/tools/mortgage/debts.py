@@ -134,9 +134,7 @@ def add_mortgage_debt(ctx: CallContext, args: AddDebt) -> Result:
     payments...) to their mortgage application; it counts in the debt-to-income ratio."""
     app = find_application(ctx, args.application, lock=True)
     check_editable(app.status)
-    lender = text.clean(args.lender)
-    if len(lender) > LENDER_MAX_CHARS:
-        raise ToolRefused(f"the lender's name can have at most {LENDER_MAX_CHARS} characters")
+    lender = text.optional(args.lender, "lender's name", LENDER_MAX_CHARS)
     row = ctx.db.fetch_one(
         "INSERT INTO mortgage.debts (id, application_id, user_id, debt_type, lender,"  # noqa: S608 - our own column list
         " monthly_payment, balance, request_key) VALUES (:id, :app, :user_id, :type, :lender,"

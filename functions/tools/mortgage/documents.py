@@ -145,9 +145,7 @@ def record_mortgage_document(ctx: CallContext, args: RecordDocument) -> Result:
     received_on = args.received_on or ctx.today
     if received_on > ctx.today:
         raise ToolRefused(f"{received_on.isoformat()} is in the future")
-    description = text.clean(args.description)
-    if len(description) > DESCRIPTION_MAX_CHARS:
-        raise ToolRefused(f"the description can have at most {DESCRIPTION_MAX_CHARS} characters")
+    description = text.optional(args.description, "description", DESCRIPTION_MAX_CHARS)
     row = ctx.db.fetch_one(
         "INSERT INTO mortgage.documents (id, application_id, user_id, document_type,"  # noqa: S608 - our own column list
         " description, received_on, request_key) VALUES (:id, :app, :user_id, :type,"

@@ -7,7 +7,6 @@ change is also made there (google_calendar.py); a failed sync keeps the local ch
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -140,16 +139,14 @@ def _candidates(db: Queries, user_id: str) -> list[dict[str, Any]]:
 
 def find_event(ctx: CallContext, ref: str) -> Event:
     """The caller's event named by id or by words of its title, else a refusal."""
-    try:
-        row = ctx.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM productivity.events WHERE user_id = :user_id AND id = :id",  # noqa: S608 - our own column list
-            user_id=ctx.user_id,
-            id=str(uuid.UUID(ref)),
-        )
-        if row is not None:
-            return _event(ctx, row)
-    except ValueError:
-        pass
+    event_id = text.as_id(ref)
+    row = event_id and ctx.db.fetch_one(
+        f"SELECT {_COLUMNS} FROM productivity.events WHERE user_id = :user_id AND id = :id",  # noqa: S608 - our own column list
+        user_id=ctx.user_id,
+        id=event_id,
+    )
+    if row:
+        return _event(ctx, row)
     found = text.best_match(ref, _candidates(ctx.db, ctx.user_id), lambda r: str(r["title"]))
     if found is None:
         raise ToolRefused(f"no event matches '{text.clean(ref)}'")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -74,16 +73,14 @@ def _candidates(db: Queries, user_id: str) -> list[dict[str, Any]]:
 
 def find_reminder(ctx: CallContext, ref: str) -> Reminder:
     """The caller's reminder named by id or by words of its text, else a refusal."""
-    try:
-        row = ctx.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM productivity.reminders WHERE user_id = :user_id AND id = :id",  # noqa: S608 - our own column list
-            user_id=ctx.user_id,
-            id=str(uuid.UUID(ref)),
-        )
-        if row is not None:
-            return _reminder(ctx, row)
-    except ValueError:
-        pass
+    reminder_id = text.as_id(ref)
+    row = reminder_id and ctx.db.fetch_one(
+        f"SELECT {_COLUMNS} FROM productivity.reminders WHERE user_id = :user_id AND id = :id",  # noqa: S608 - our own column list
+        user_id=ctx.user_id,
+        id=reminder_id,
+    )
+    if row:
+        return _reminder(ctx, row)
     rows = _candidates(ctx.db, ctx.user_id)
     found = text.best_match(ref, rows, lambda r: str(r["text"]))
     if found is None:

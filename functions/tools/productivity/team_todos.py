@@ -7,7 +7,6 @@ exist, and an assignee must be a member of the team (teams.find_member).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -81,14 +80,12 @@ def _todo(row: dict[str, Any]) -> TeamTodo:
 
 def _todo_by_id(ctx: CallContext, team: Team, ref: str) -> TeamTodo | None:
     """The team's todo whose id ``ref`` is, if ``ref`` is an id and there is one."""
-    try:
-        row = ctx.db.fetch_one(
-            f"{_TODO} WHERE t.team_id = :team_id AND t.id = :id",
-            team_id=team.id,
-            id=str(uuid.UUID(ref)),
-        )
-    except ValueError:
+    todo_id = text.as_id(ref)
+    if todo_id is None:
         return None
+    row = ctx.db.fetch_one(
+        f"{_TODO} WHERE t.team_id = :team_id AND t.id = :id", team_id=team.id, id=todo_id
+    )
     return _todo(row) if row is not None else None
 
 

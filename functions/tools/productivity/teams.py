@@ -9,7 +9,6 @@ team always keeps one owner. Any member may leave.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -90,14 +89,10 @@ def my_teams(ctx: CallContext) -> list[Team]:
 
 def find_team(ctx: CallContext, ref: str) -> Team:
     """A team the caller belongs to, by id or by words of its name, else a refusal."""
-    try:
-        row = ctx.db.fetch_one(
-            f"{_TEAM} WHERE t.id = :id", user_id=ctx.user_id, id=str(uuid.UUID(ref))
-        )
-        if row is not None:
-            return _team(row)
-    except ValueError:
-        pass
+    team_id = text.as_id(ref)
+    row = team_id and ctx.db.fetch_one(f"{_TEAM} WHERE t.id = :id", user_id=ctx.user_id, id=team_id)
+    if row:
+        return _team(row)
     found = text.best_match(ref, my_teams(ctx), lambda t: t.name)
     if found is None:
         raise ToolRefused(f"you are not in a team called '{text.clean(ref)}'")

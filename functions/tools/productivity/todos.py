@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any, Literal
@@ -93,17 +92,15 @@ def todos_of(db: Queries, user_id: str, status: str = "open", limit: int = 50) -
 
 def find_todo(ctx: CallContext, ref: str, status: str = "open") -> Todo:
     """The caller's todo named by id or by words of its title, else a refusal."""
-    try:
-        row = ctx.db.fetch_one(
-            "SELECT id, title, description, priority, due_date, due_time, completed_at"
-            " FROM productivity.todos WHERE user_id = :user_id AND id = :id",
-            user_id=ctx.user_id,
-            id=str(uuid.UUID(ref)),
-        )
-        if row is not None:
-            return _todo(row)
-    except ValueError:
-        pass
+    todo_id = text.as_id(ref)
+    row = todo_id and ctx.db.fetch_one(
+        "SELECT id, title, description, priority, due_date, due_time, completed_at"
+        " FROM productivity.todos WHERE user_id = :user_id AND id = :id",
+        user_id=ctx.user_id,
+        id=todo_id,
+    )
+    if row:
+        return _todo(row)
     found = text.best_match(ref, todos_of(ctx.db, ctx.user_id, status, 500), lambda t: t.title)
     if found is None:
         raise ToolRefused(
