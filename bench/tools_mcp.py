@@ -24,10 +24,10 @@ from functions.agent_turn.agent.rules_model import RulesChatModel
 from functions.agent_turn.agent.runner import run_turn
 from functions.agent_turn.agent.turn_context import TurnContext, current_turn, within_turn
 from functions.tools.catalog import all_tools
-from functions.tools.dispatch import Dispatcher
-from functions.tools.registry import to_json
 from shared import identity, tool_caller
 from shared.db import Database
+from shared.mcp_server.dispatch import Dispatcher
+from shared.mcp_server.registry import to_json
 from shared.settings import AgentSettings, DatabaseSettings
 from tests.e2e.conftest import RunningStack
 

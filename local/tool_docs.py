@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.tools.catalog import all_tools
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "tools.md"
 HEADER = """# Tools

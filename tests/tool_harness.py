@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from functions.tools.catalog import all_tools
-from functions.tools.dispatch import Dispatcher, ToolOutcome
 from shared import identity
 from shared.db import Database
+from shared.mcp_server.dispatch import Dispatcher, ToolOutcome
 from shared.tool_caller import new_caller
 
 PEPPER = b"test-pepper"

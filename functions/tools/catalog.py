@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.tools import clinic, healthcare, mortgage, productivity, profile, transfer
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 
 def all_tools() -> list[ToolSpec[Any]]:

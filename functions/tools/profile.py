@@ -9,8 +9,8 @@ from zoneinfo import available_timezones
 
 from pydantic import Field
 
-from functions.tools import text
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,6 @@ from functions.agent_turn import handler as agent_turn
 from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
 from functions.agent_turn.handler import AgentTurnHandler
-from functions.tools.dispatch import Dispatcher
 from functions.tools.productivity.todos import todos_of
 from local.services import free_port
 from shared import identity, topics
@@ -23,6 +22,7 @@ from shared.bus import Bus, InboundMessage
 from shared.contracts import VoiceTranscript
 from shared.db import Database
 from shared.log import log_context
+from shared.mcp_server.dispatch import Dispatcher
 from shared.session_store import Session, SessionStore
 from shared.tracing import TraceContext
 

@@ -618,16 +618,9 @@ def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
     assert "google_calendar_client_id" in locals_text
 
     # The tools endpoint is where the server serves MCP and what agent_turn expects.
+    from shared.mcp_server.server import MCP_PATH as mcp_path
     from shared.settings import AgentSettings
 
-    server = ast.parse((FUNCTIONS_DIR / "tools" / "server.py").read_text())
-    mcp_path = next(
-        node.value.value
-        for node in server.body
-        if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == "MCP_PATH" for t in node.targets)
-        and isinstance(node.value, ast.Constant)
-    )
     table = functions_table()
     assert table["tools"]["endpoint"] == mcp_path == "/mcp"
     assert str(AgentSettings.model_fields["tools_url"].default).endswith(mcp_path)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from functions.tools import text
-from functions.tools.registry import ToolRefused
+from shared.mcp_server import text
+from shared.mcp_server.registry import ToolRefused
 
 pytestmark = pytest.mark.unit
 

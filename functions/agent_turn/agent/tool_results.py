@@ -1,6 +1,6 @@
 """What the agent's tool node answers when a call fails before the tools server could answer.
 
-The tools server answers every call it receives with JSON (functions/tools/dispatch.py). What
+The tools server answers every call it receives with JSON (shared/mcp_server/dispatch.py). What
 is left here: arguments that do not fit the tool's schema on our side, and a call that could not
 reach the server or timed out. The detail goes to the structured log; the model gets only what
 could not be done, so exception text never reaches the caller or the conversation memory.

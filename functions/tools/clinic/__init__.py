@@ -4,6 +4,6 @@ book an appointment, log a clinical intake, save a call summary."""
 from typing import Any
 
 from functions.tools.clinic import tools
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 TOOLS: list[ToolSpec[Any]] = [*tools.TOOLS]

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import Field, SecretStr
 
-from functions.tools.registry import ToolRefused
+from shared.mcp_server.registry import ToolRefused
 from shared.service_auth import IdentityTokenAuth
 from shared.settings import CommonSettings
 

@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.clinic.crm_client import crm_client
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 NOT_REGISTERED = "you are not registered with the clinic yet; I can register you now"
 

@@ -14,7 +14,7 @@ from functions.tools.healthcare import (
     programs,
     providers,
 )
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 TOOLS: list[ToolSpec[Any]] = [
     *members.TOOLS,

@@ -10,7 +10,7 @@ from typing import Any
 from functions.tools.healthcare import periods
 from functions.tools.healthcare.benefits import money, plan_benefits
 from functions.tools.healthcare.members import Member, NoArguments, member_of
-from functions.tools.registry import CallContext, Result, ToolSpec, iso, tool
+from shared.mcp_server.registry import CallContext, Result, ToolSpec, iso, tool
 
 ZERO = Decimal(0)
 

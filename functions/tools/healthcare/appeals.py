@@ -7,10 +7,18 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.healthcare.claims import APPEALABLE, Claim, ClaimRef, appeal_of, claim_named
 from functions.tools.healthcare.members import Member, member_of
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, iso, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
+    CallContext,
+    Result,
+    ToolArgs,
+    ToolRefused,
+    ToolSpec,
+    iso,
+    tool,
+)
 
 REASON_MAX_CHARS = 2000  # the CHECK on healthcare.claim_appeals.reason
 # A post-service appeal must be decided within 60 days (US claims rules, 29 CFR 2560.503-1).

@@ -11,8 +11,8 @@ from pydantic import Field
 from functions.tools.healthcare import vocabulary
 from functions.tools.healthcare.matching import Named
 from functions.tools.healthcare.members import Member, NoArguments, member_of
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolSpec, tool
 from shared.db import Queries
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolSpec, tool
 
 _COLUMNS = (
     "b.category, c.name, b.covered, b.copay, b.coinsurance_pct, b.deductible_applies,"

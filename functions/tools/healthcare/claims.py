@@ -10,10 +10,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.healthcare import matching
 from functions.tools.healthcare.members import Member, member_of
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, iso, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
+    CallContext,
+    Result,
+    ToolArgs,
+    ToolRefused,
+    ToolSpec,
+    iso,
+    tool,
+)
 
 ClaimStatus = Literal["pending", "paid", "partially_paid", "denied", "appealed"]
 APPEALABLE = ("denied", "partially_paid")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from functions.tools import text
+from shared.mcp_server import text
 
 T = TypeVar("T")
 # Titles say nothing about which provider is meant ("Dr. Chen" is Maya Chen, MD).

@@ -7,7 +7,15 @@ from datetime import date
 from typing import Any, Literal
 
 from functions.tools.healthcare import periods
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, iso, tool
+from shared.mcp_server.registry import (
+    CallContext,
+    Result,
+    ToolArgs,
+    ToolRefused,
+    ToolSpec,
+    iso,
+    tool,
+)
 
 NOT_A_MEMBER = "I can't find a health plan membership for you"
 CoverageStatus = Literal["active", "terminated", "not_yet_effective"]

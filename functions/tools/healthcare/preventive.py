@@ -11,7 +11,7 @@ from pydantic import Field
 
 from functions.tools.healthcare.members import member_of
 from functions.tools.healthcare.periods import add_months
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolSpec, iso, tool
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolSpec, iso, tool
 
 DUE_SOON_DAYS = 60
 Status = Literal["due", "due_soon", "up_to_date"]

@@ -8,12 +8,20 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.healthcare import matching, vocabulary
 from functions.tools.healthcare.benefits import benefit_for
 from functions.tools.healthcare.members import member_of, require_covered
 from functions.tools.healthcare.providers import in_network, provider_named
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, iso, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
+    CallContext,
+    Result,
+    ToolArgs,
+    ToolRefused,
+    ToolSpec,
+    iso,
+    tool,
+)
 
 Urgency = Literal["standard", "urgent"]
 # How long the plan has to decide a pre-service request (US claims rules: 15 days, 72 hours

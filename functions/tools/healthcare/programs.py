@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.healthcare import matching
 from functions.tools.healthcare.members import Member, NoArguments, member_of, require_covered
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 _SEX_WORD = {"female": "women", "male": "men"}
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.healthcare import matching, vocabulary
 from functions.tools.healthcare.members import member_of
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 _COLUMNS = (
     "p.id, p.npi, p.name, p.kind, s.name AS specialty, p.address, p.city, p.state, p.zip,"

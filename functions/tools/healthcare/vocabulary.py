@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functions.tools import text
 from functions.tools.healthcare.matching import Named, by_phrase
-from functions.tools.registry import ToolRefused
 from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import ToolRefused
 
 SERVICE_EXAMPLES = "for example 'MRI', 'specialist visit', 'physical therapy' or 'urgent care'"
 

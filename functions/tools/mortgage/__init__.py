@@ -11,7 +11,7 @@ from functions.tools.mortgage import (
     financials,
     progress,
 )
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 TOOLS: list[ToolSpec[Any]] = [
     *calculators.TOOLS,

@@ -36,7 +36,7 @@ from functions.tools.mortgage.store import (
     move_status,
     status_history,
 )
-from functions.tools.registry import (
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,

@@ -20,7 +20,7 @@ from functions.tools.mortgage.fields import (
     dollars,
     money,
 )
-from functions.tools.registry import (
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,

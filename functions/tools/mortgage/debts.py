@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.mortgage.fields import (
     Amount,
     ApplicationOnly,
@@ -19,7 +18,9 @@ from functions.tools.mortgage.fields import (
 )
 from functions.tools.mortgage.status import check_editable
 from functions.tools.mortgage.store import Application, find_application
-from functions.tools.registry import (
+from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -27,7 +28,6 @@ from functions.tools.registry import (
     ToolSpec,
     tool,
 )
-from shared.db import Queries
 
 LENDER_MAX_CHARS = 120  # the CHECK on mortgage.debts.lender
 DebtType = Literal[

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.mortgage.fields import ApplicationOnly, ApplicationRef
 from functions.tools.mortgage.requirements import (
     NAMES,
@@ -18,7 +17,9 @@ from functions.tools.mortgage.requirements import (
     spoken,
 )
 from functions.tools.mortgage.store import Application, find_application
-from functions.tools.registry import (
+from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -27,7 +28,6 @@ from functions.tools.registry import (
     iso,
     tool,
 )
-from shared.db import Queries
 
 DESCRIPTION_MAX_CHARS = 300  # the CHECK on mortgage.documents.description
 _COLUMNS = "id, document_type, description, received_on"

@@ -22,7 +22,7 @@ from functions.tools.mortgage import maths
 from functions.tools.mortgage.debts import debts_of
 from functions.tools.mortgage.fields import ApplicationOnly, percent
 from functions.tools.mortgage.store import Application, find_application
-from functions.tools.registry import CallContext, Result, ToolRefused, ToolSpec, tool
+from shared.mcp_server.registry import CallContext, Result, ToolRefused, ToolSpec, tool
 
 Band = Literal["good", "acceptable", "high", "too_high"]
 # (upper bound of the back-end ratio in percent, band, what it means for a caller)

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from functions.tools.mortgage.maths import cents
-from functions.tools.registry import ToolArgs, ToolRefused
+from shared.mcp_server.registry import ToolArgs, ToolRefused
 
 MAX_AMOUNT = 100_000_000  # exclusive: no home loan or income in dollars reaches it
 

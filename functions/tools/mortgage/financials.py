@@ -30,7 +30,7 @@ from functions.tools.mortgage.store import (
     find_application,
     update_application,
 )
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 
 def settle_amounts(

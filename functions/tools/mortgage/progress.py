@@ -9,8 +9,8 @@ from functions.tools.mortgage.debts import debts_of
 from functions.tools.mortgage.documents import document_needs, missing_sentence
 from functions.tools.mortgage.fields import ApplicationOnly
 from functions.tools.mortgage.store import Application, find_application
-from functions.tools.registry import CallContext, Result, ToolSpec, tool
 from shared.db import Queries
+from shared.mcp_server.registry import CallContext, Result, ToolSpec, tool
 
 # The details an application must give before it collects documents, as a caller hears them.
 _FINANCIAL_DETAILS = {

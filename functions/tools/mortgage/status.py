@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from functions.tools.registry import ToolRefused
+from shared.mcp_server.registry import ToolRefused
 
 Status = Literal["started", "documents_pending", "under_review", "approved", "denied", "withdrawn"]
 STATUSES: tuple[Status, ...] = get_args(Status)

@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from functions.tools import text
 from functions.tools.mortgage.fields import percent
 from functions.tools.mortgage.status import FINAL, MEANING, Status
-from functions.tools.registry import CallContext, ToolRefused
 from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, ToolRefused
 
 Purpose = Literal["purchase", "refinance"]
 Employment = Literal["salaried", "self_employed", "retired"]

@@ -3,7 +3,7 @@
 from typing import Any
 
 from functions.tools.productivity import calendar, reminders, team_todos, teams, todos
-from functions.tools.registry import ToolSpec
+from shared.mcp_server.registry import ToolSpec
 
 TOOLS: list[ToolSpec[Any]] = [
     *todos.TOOLS,

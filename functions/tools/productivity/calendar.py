@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.productivity import google_calendar
 from functions.tools.productivity.times import (
     MOMENT_HELP,
@@ -22,7 +21,9 @@ from functions.tools.productivity.times import (
     not_past,
     plus,
 )
-from functions.tools.registry import (
+from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -30,7 +31,6 @@ from functions.tools.registry import (
     ToolSpec,
     tool,
 )
-from shared.db import Queries
 
 TITLE_MAX_CHARS = 300  # the CHECKs on productivity.events
 DESCRIPTION_MAX_CHARS = 2000

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.productivity.times import MOMENT_HELP, in_user_zone, not_past
-from functions.tools.registry import (
+from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -18,7 +19,6 @@ from functions.tools.registry import (
     ToolSpec,
     tool,
 )
-from shared.db import Queries
 
 TEXT_MAX_CHARS = 500  # the CHECK on productivity.reminders.text
 Importance = Literal["low", "normal", "high"]

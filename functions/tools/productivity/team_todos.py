@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
 from functions.tools.productivity.teams import PersonRef, Team, TeamRef, find_member, find_team
-from functions.tools.registry import (
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,

@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
-from functions.tools.registry import (
+from shared import identity
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -23,7 +24,6 @@ from functions.tools.registry import (
     ToolSpec,
     tool,
 )
-from shared import identity
 
 NAME_MAX_CHARS = 120  # the CHECKs on productivity.teams
 DESCRIPTION_MAX_CHARS = 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from functions.tools.registry import CallContext, ToolRefused
+from shared.mcp_server.registry import CallContext, ToolRefused
 
 MOMENT_HELP = (
     "YYYY-MM-DDTHH:MM, read as the user's local time; an offset (+02:00, Z) may be given instead"

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from functions.tools import text
-from functions.tools.registry import (
+from shared.db import Queries
+from shared.mcp_server import text
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -18,7 +19,6 @@ from functions.tools.registry import (
     iso,
     tool,
 )
-from shared.db import Queries
 
 TITLE_MAX_CHARS = 500  # the CHECK on productivity.todos.title
 DESCRIPTION_MAX_CHARS = 2000

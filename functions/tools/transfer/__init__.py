@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from functions.tools.registry import ToolSpec
 from functions.tools.transfer import tools
+from shared.mcp_server.registry import ToolSpec
 
 TOOLS: list[ToolSpec[Any]] = [*tools.TOOLS]

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools import text
-from functions.tools.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 from functions.tools.transfer.departments import Department, transfer_settings
+from shared.mcp_server import text
+from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
 
 
 class NoArgs(ToolArgs):

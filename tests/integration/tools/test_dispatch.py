@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from functions.tools.catalog import all_tools
-from functions.tools.dispatch import Dispatcher
 from shared.db import Database
+from shared.mcp_server.dispatch import Dispatcher
 from shared.settings import DatabaseSettings
 from shared.tool_caller import new_caller
 from tests.tool_harness import ToolHarness

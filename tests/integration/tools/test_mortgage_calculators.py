@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from functions.tools.registry import to_json
+from shared.mcp_server.registry import to_json
 from tests.tool_harness import ToolHarness
 
 pytestmark = pytest.mark.integration

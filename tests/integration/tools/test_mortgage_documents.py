@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from functions.tools.mortgage import demo
-from functions.tools.registry import to_json
 from shared.db import Database
+from shared.mcp_server.registry import to_json
 from tests.tool_harness import ToolHarness
 
 pytestmark = pytest.mark.integration

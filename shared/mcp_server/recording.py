@@ -12,20 +12,19 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from functions.tools.dispatch import ToolOutcome
-from functions.tools.registry import to_json
 from shared import topics
 from shared.bus import Bus
 from shared.contracts import MonitorEvent, StageTiming, ToolCallRecord
+from shared.mcp_server.dispatch import ToolOutcome
+from shared.mcp_server.registry import to_json
 from shared.tool_caller import ToolCaller
 
 log = logging.getLogger(__name__)
-SERVICE = "tools"
 SUMMARY_MAX_CHARS = 2000  # ToolCallRecord.result_summary
 
 
 def monitor_event(
-    caller: ToolCaller, arguments: Mapping[str, Any], outcome: ToolOutcome
+    caller: ToolCaller, arguments: Mapping[str, Any], outcome: ToolOutcome, service: str
 ) -> MonitorEvent:
     summary = to_json(outcome.result)
     record = ToolCallRecord(
@@ -40,7 +39,7 @@ def monitor_event(
     return MonitorEvent(
         session_id=caller.session_id,
         turn_id=caller.turn_id,
-        service=SERVICE,
+        service=service,
         kind="tool_call",
         user_id=caller.user_id,
         timings=[
@@ -57,14 +56,15 @@ def monitor_event(
 
 
 class MonitorRecorder:
-    def __init__(self, bus: Bus):
+    def __init__(self, bus: Bus, service: str):
         self.bus = bus
+        self.service = service  # the MCP server's deployable, as the monitor names it
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tool-monitor")
 
     def record(
         self, caller: ToolCaller, arguments: Mapping[str, Any], outcome: ToolOutcome
     ) -> None:
-        event = monitor_event(caller, arguments, outcome)
+        event = monitor_event(caller, arguments, outcome, self.service)
         self._pool.submit(self._publish, event)
 
     def _publish(self, event: MonitorEvent) -> None:

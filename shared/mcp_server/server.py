@@ -21,17 +21,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from functions.tools.dispatch import Dispatcher, failed
-from functions.tools.recording import MonitorRecorder
-from functions.tools.registry import to_json
 from shared import tool_caller
 from shared.log import log_context
+from shared.mcp_server.dispatch import Dispatcher, failed
+from shared.mcp_server.recording import MonitorRecorder
+from shared.mcp_server.registry import to_json
 from shared.service_auth import CallerCheck
 from shared.tool_caller import InvalidCaller
 from shared.tracing import TraceContext
 
 log = logging.getLogger(__name__)
-SERVER_NAME = "convonet-tools"
 SERVER_VERSION = "1"
 MCP_PATH = "/mcp"
 
@@ -93,10 +92,10 @@ class ToolCalls:
 
 
 def build_mcp_server(
-    dispatcher: Dispatcher, recorder: MonitorRecorder, caller_key: bytes
+    name: str, dispatcher: Dispatcher, recorder: MonitorRecorder, caller_key: bytes
 ) -> Server[Any, Any]:
     # A version given here spares the SDK a package-metadata read on every (stateless) request.
-    server: Server[Any, Any] = Server(SERVER_NAME, version=SERVER_VERSION)
+    server: Server[Any, Any] = Server(name, version=SERVER_VERSION)
     listed = listing(dispatcher)
     calls = ToolCalls(dispatcher, recorder, caller_key)
 
@@ -123,14 +122,14 @@ class ToolEndpoint:
 
     async def respond(self, request: Request) -> Response:
         if request.url.path.rstrip("/") in ("", "/healthz", "/health"):
-            return JSONResponse({"status": "ok", "server": SERVER_NAME})
+            return JSONResponse({"status": "ok", "server": self.server.name})
         if request.url.path.rstrip("/") != MCP_PATH:
             return JSONResponse({"error": "not_found", "message": "the MCP endpoint is /mcp"}, 404)
         if self.check.principal(request.headers.get("authorization")) is None:
             return JSONResponse(
                 {"error": "unauthenticated", "message": "a valid bearer credential is required"},
                 status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="convonet-tools"'},
+                headers={"WWW-Authenticate": f'Bearer realm="{self.server.name}"'},
             )
         return _Exchange(self.server, self.options, request)
 

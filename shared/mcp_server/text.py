@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from functions.tools.registry import ToolRefused
+from shared.mcp_server.registry import ToolRefused
 
 # Control characters (PostgreSQL text cannot hold NUL; the others are noise) and unpaired
 # surrogates (not encodable as UTF-8) cannot be stored: each becomes a space.

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from functions.tools.registry import (
+from shared.db import Database, Queries
+from shared.mcp_server.registry import (
     CallContext,
     Result,
     ToolArgs,
@@ -33,7 +34,6 @@ from functions.tools.registry import (
     ToolSpec,
     to_json,
 )
-from shared.db import Database, Queries
 from shared.tool_caller import ToolCaller
 
 log = logging.getLogger(__name__)

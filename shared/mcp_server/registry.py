@@ -101,17 +101,19 @@ def _hoist_description(prop: dict[str, Any]) -> None:
 
 
 def tool(
-    args: type[A], *, read_only: bool = False, name: str | None = None
+    args: type[A], *, read_only: bool = False, name: str | None = None, domain: str | None = None
 ) -> Callable[[Callable[[CallContext, A], Result]], ToolSpec[A]]:
     """Declare a tool from a function: its name (unless given) and its docstring (the
-    description the model reads) come from the function."""
+    description the model reads) come from the function; its domain (unless given) from the
+    package under ``functions/tools/``."""
 
     def declare(fn: Callable[[CallContext, A], Result]) -> ToolSpec[A]:
         description = " ".join((fn.__doc__ or "").split())
         if not description:
             raise ValueError(f"tool {fn.__name__} needs a docstring: it is what a model reads")
-        domain = fn.__module__.split(".")[2] if fn.__module__.count(".") >= 2 else ""
-        return ToolSpec(name or fn.__name__, description, args, fn, read_only, domain)
+        parts = fn.__module__.split(".")
+        found = domain if domain is not None else (parts[2] if len(parts) >= 3 else "")
+        return ToolSpec(name or fn.__name__, description, args, fn, read_only, found)
 
     return declare
 
