@@ -11,9 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-import phonenumbers
-
-from shared import pins
+from shared import phones, pins
 from shared.db import Database
 
 MIN_NEW_PIN_DIGITS = 6
@@ -53,12 +51,11 @@ def parse_account(raw: str, default_region: str = "US") -> Account:
             raise InvalidAccount("account must be an email address or a phone number")
         return Account("email", text.lower())
     try:
-        number = phonenumbers.parse(text, default_region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidAccount("account must be an email address or a phone number") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidAccount("that phone number is not valid")
-    return Account("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return Account("phone", phones.e164(text, default_region))
+    except phones.InvalidPhone as exc:
+        if any(c.isalpha() for c in text):
+            raise InvalidAccount("account must be an email address or a phone number") from exc
+        raise InvalidAccount("that phone number is not valid") from exc
 
 
 def check_new_pin(pin: str) -> None:
