@@ -1,6 +1,6 @@
 """``make bench``: start the local stack on free ports, run the benchmarks, write the figures.
 
-``python -m bench.run [typed|tools|voice|sign_in|all]`` (default all). Results go to
+``python -m bench.run [typed|tools|hanok|voice|sign_in|all]`` (default all). Results go to
 bench/results/*.json. The sign-in benchmark runs last: its sprays lock addresses and pause
 sign-in by PIN alone on that stack.
 """
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import sign_in, tools_mcp, typed_turn, voice
+from bench import hanok_booking, sign_in, tools_mcp, typed_turn, voice
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -46,8 +46,8 @@ def main() -> int:
     from tests.e2e.conftest import stack_env, start_stack, stop_stack
 
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if which not in ("typed", "tools", "voice", "sign_in", "all"):
-        print("usage: python -m bench.run [typed|tools|voice|sign_in|all]", file=sys.stderr)
+    if which not in ("typed", "tools", "hanok", "voice", "sign_in", "all"):
+        print("usage: python -m bench.run [typed|tools|hanok|voice|sign_in|all]", file=sys.stderr)
         return 2
     env = stack_env(Path(tempfile.mkdtemp(prefix="convonet-bench-")))
     # The benchmarks drive turns back to back on one connection, far faster than anyone talks.
@@ -67,6 +67,10 @@ def main() -> int:
             figures = tools_mcp.run(stack)
             tools_mcp.print_report(figures)
             written.append(_write("tools_mcp", figures))
+        if which in ("hanok", "all"):
+            figures = hanok_booking.run(stack)
+            hanok_booking.print_report(figures)
+            written.append(_write("hanok_booking", figures))
         if which in ("voice", "all"):
             figures = voice.run(stack, repeats=3)
             voice.print_report(figures)

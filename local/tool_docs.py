@@ -9,15 +9,18 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from functions.hanok.config import load_restaurant
+from functions.hanok.tools import hanok_tools
 from functions.tools.catalog import all_tools
 from shared.mcp_server.registry import ToolSpec
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "tools.md"
 HEADER = """# Tools
 
-Generated from `functions/tools/` by `make docs`; do not edit. Each tool is served by the MCP
-server `functions/tools` (streamable HTTP at `/mcp`). Every call acts for the signed-in user
-only: no tool takes a user as an argument, and an argument a tool does not name is refused.
+Generated from `functions/tools/` and `functions/hanok/tools.py` by `make docs`; do not edit.
+Each tool is served over MCP (streamable HTTP at `/mcp`) by the function its section names.
+Every call acts for the signed-in user only: no tool takes a user as an argument, and an
+argument a tool does not name is refused.
 """
 
 
@@ -63,10 +66,15 @@ def _tool(spec: ToolSpec[Any]) -> list[str]:
 
 def render() -> str:
     lines = [HEADER]
-    for domain, specs in groupby(all_tools(), key=lambda s: s.domain):
-        lines += [f"## {domain}", ""]
-        for spec in specs:
-            lines += _tool(spec)
+    servers = (
+        ("functions/tools", all_tools()),
+        ("functions/hanok", hanok_tools(load_restaurant())),
+    )
+    for server, tools in servers:
+        for domain, specs in groupby(tools, key=lambda s: s.domain):
+            lines += [f"## {domain}", "", f"Served by `{server}`.", ""]
+            for spec in specs:
+                lines += _tool(spec)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -155,26 +155,17 @@ class RelaySettings(DatabaseSettings):
         return self.pin_pepper.get_secret_value().encode()
 
 
-class ToolCallerSettings(CommonSettings):
-    """What agent_turn and the tools server share: the key that signs whom a call acts for, and
-    (outside production) the credential a caller presents."""
+class CallerKeySettings(CommonSettings):
+    """The key that signs whom a tool call acts for: agent_turn signs, every MCP server
+    (functions/tools, functions/hanok) verifies."""
 
     tools_caller_key: SecretStr | None = Field(
         default=None, description="HMAC key for the signed caller of a tool call (Secret Manager)"
     )
-    tools_token: SecretStr | None = Field(
-        default=None,
-        description="local and test: the bearer credential callers present to the tools server "
-        "(production uses the calling service account's identity token)",
-    )
 
     @model_validator(mode="after")
-    def _check_tool_secrets(self) -> ToolCallerSettings:
+    def _check_caller_key(self) -> CallerKeySettings:
         self.require_secrets(CONVONET_TOOLS_CALLER_KEY=self.tools_caller_key)
-        if self.is_local and is_placeholder(self.tools_token):
-            raise ConfigurationError(
-                "CONVONET_TOOLS_TOKEN must be set in local mode (make run generates one)"
-            )
         return self
 
     def caller_key_bytes(self) -> bytes:
@@ -183,13 +174,48 @@ class ToolCallerSettings(CommonSettings):
         return self.tools_caller_key.get_secret_value().encode()
 
 
+class ToolCallerSettings(CallerKeySettings):
+    """What agent_turn and the tools server share: the caller key, and (outside production)
+    the credential a caller presents."""
+
+    tools_token: SecretStr | None = Field(
+        default=None,
+        description="local and test: the bearer credential callers present to the tools server "
+        "(production uses the calling service account's identity token)",
+    )
+
+    @model_validator(mode="after")
+    def _check_tool_secrets(self) -> ToolCallerSettings:
+        if self.is_local and is_placeholder(self.tools_token):
+            raise ConfigurationError(
+                "CONVONET_TOOLS_TOKEN must be set in local mode (make run generates one)"
+            )
+        return self
+
+
 class AgentSettings(ToolCallerSettings):
     llm_provider: str = Field(default="rules", description="rules | anthropic | openai | gemini")
     memory_max_messages: int = 40
     tools_url: str = Field(
         default="http://127.0.0.1:8091/mcp", description="the tools server's MCP endpoint"
     )
+    hanok_url: str = Field(
+        default="http://127.0.0.1:8093/mcp", description="Hanok Table's MCP endpoint"
+    )
+    hanok_token: SecretStr | None = Field(
+        default=None,
+        description="local and test: the bearer credential callers present to Hanok Table "
+        "(production uses the calling service account's identity token)",
+    )
     tool_timeout_seconds: float = Field(default=10.0, gt=0, description="one tool call, at most")
+
+    @model_validator(mode="after")
+    def _check_hanok_token(self) -> AgentSettings:
+        if self.is_local and is_placeholder(self.hanok_token):
+            raise ConfigurationError(
+                "CONVONET_HANOK_TOKEN must be set in local mode (make run generates one)"
+            )
+        return self
 
 
 class ToolsSettings(DatabaseSettings, ToolCallerSettings):
