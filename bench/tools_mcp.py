@@ -124,6 +124,7 @@ def run(stack: RunningStack, calls: int = 200, turns: int = 60) -> dict[str, Any
             env="local",
             tools_url=f"http://127.0.0.1:{env['CONVONET_TOOLS_PORT']}/mcp",
             tools_token=env["CONVONET_TOOLS_TOKEN"],
+            hanok_token=env["CONVONET_HANOK_TOKEN"],
             tools_caller_key=env["CONVONET_TOOLS_CALLER_KEY"],
         )
     )

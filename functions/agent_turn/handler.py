@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from langchain_core.tools import BaseTool
+
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.rules_model import RulesChatModel
@@ -121,14 +123,18 @@ class AgentTurnHandler:
         self.toolbox = toolbox
         self.today = today
         self._graph: Any = None
+        self._graph_tools: list[BaseTool] | None = None
         self.memory_max_messages = memory_max_messages
         self.turn_deadline_seconds = turn_deadline_seconds
 
     def graph(self) -> Any:
-        """The turn graph, compiled once per instance when the tools are first loaded (a tools
-        server not reachable yet fails this turn aloud, and the next turn tries again)."""
-        if self._graph is None:
-            self._graph = build_graph(RulesChatModel(today=self.today), self.toolbox.tools())
+        """The turn graph, compiled again only when the toolbox's tools change (an MCP server
+        that was out of reach joins a later turn). With no server reachable yet this fails the
+        turn aloud, and the next turn tries again."""
+        tools = self.toolbox.tools()
+        if self._graph is None or tools is not self._graph_tools:
+            self._graph = build_graph(RulesChatModel(today=self.today), tools)
+            self._graph_tools = tools
         return self._graph
 
     def handle(self, inbound: InboundMessage) -> None:

@@ -35,6 +35,7 @@ def toolbox(stack: RunningStack) -> Iterator[McpToolbox]:
         env="local",
         tools_url=_tools_url(stack),
         tools_token=stack.env["CONVONET_TOOLS_TOKEN"],
+        hanok_token=stack.env["CONVONET_HANOK_TOKEN"],
         tools_caller_key=stack.env["CONVONET_TOOLS_CALLER_KEY"],
     )
     box = McpToolbox(settings)

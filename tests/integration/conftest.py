@@ -9,6 +9,7 @@ from google.cloud import firestore, pubsub_v1
 
 from functions.agent_turn.agent.mcp_tools import McpToolbox
 from local import pubsub_setup
+from local.services import free_port
 from shared.bus import Bus
 from shared.db import Database
 from shared.session_store import SessionStore
@@ -16,6 +17,8 @@ from shared.settings import AgentSettings, DatabaseSettings, RelaySettings, Tool
 from tests.conftest import Backing
 from tests.tool_harness import ToolHarness
 from tests.tools_server import TOKEN, RunningTools, running_tools_server
+
+HANOK_TOKEN = "test-hanok-credential"
 
 
 @pytest.fixture
@@ -40,7 +43,15 @@ def database_settings(backing: Backing, db_name: str, project_id: str) -> Databa
 
 @pytest.fixture
 def agent_settings(project_id: str) -> AgentSettings:
-    return AgentSettings(env="test", GOOGLE_CLOUD_PROJECT=project_id, tools_token=TOKEN)
+    """agent_turn's settings; Hanok Table's MCP endpoint is a port where nothing listens (a
+    test that needs a Hanok server points ``hanok_url`` at one)."""
+    return AgentSettings(
+        env="test",
+        GOOGLE_CLOUD_PROJECT=project_id,
+        tools_token=TOKEN,
+        hanok_url=f"http://127.0.0.1:{free_port()}/mcp",
+        hanok_token=HANOK_TOKEN,
+    )
 
 
 @pytest.fixture

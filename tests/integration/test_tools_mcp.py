@@ -159,7 +159,7 @@ def test_an_unreachable_tools_server_fails_the_call_and_a_later_one_connects(
     try:
         with pytest.raises(ToolsUnavailable):
             box.tools()
-        box.url = tools_server.url  # the server is up now
+        box.connection("tools").url = tools_server.url  # the server is up now
         assert "add_todo" in {t.name for t in box.tools()}
     finally:
         box.close()

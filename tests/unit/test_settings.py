@@ -72,8 +72,18 @@ def test_the_production_tools_server_must_know_whose_identity_tokens_to_accept()
 @pytest.mark.parametrize("cls", [AgentSettings, ToolsSettings])
 def test_local_mode_needs_a_tools_credential(cls: type[AgentSettings]) -> None:
     with pytest.raises(ConfigurationError, match="CONVONET_TOOLS_TOKEN"):
-        cls(env="local")
-    assert cls(env="local", tools_token="a-credential").caller_key_bytes()
+        cls(env="local", hanok_token="a-hanok-credential")
+    settings = cls(env="local", tools_token="a-credential", hanok_token="a-hanok-credential")
+    assert settings.caller_key_bytes()
+
+
+@pytest.mark.parametrize("value", [None, "changeme", "<token>"])
+def test_local_agent_needs_a_hanok_credential(value: str | None) -> None:
+    with pytest.raises(ConfigurationError, match="CONVONET_HANOK_TOKEN"):
+        AgentSettings(env="local", tools_token="a-credential", hanok_token=value)
+    # Production calls Hanok Table with identity tokens: no credential of its own.
+    agent = AgentSettings(env="production", tools_caller_key=REAL_CALLER_KEY)
+    assert agent.hanok_token is None and agent.hanok_url.endswith("/mcp")
 
 
 @pytest.mark.parametrize("value", PLACEHOLDERS)

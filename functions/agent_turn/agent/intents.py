@@ -1,15 +1,20 @@
 """The rules model's understanding: a deterministic intent-and-slot parser.
 
 It maps an utterance to the same tool calls an LLM would make, so the offline path runs through
-the same graph and tools as the cloud models.
+the same graph and tools as the cloud models. This module is the entry point: it reads todos
+itself and asks each other domain's parser in turn (hanok_intents: Hanok Table's reservations).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from functions.agent_turn.agent import hanok_intents
+from functions.agent_turn.agent.dialogue import Answer, Context, Intent
+
+__all__ = ["Answer", "Context", "Intent", "parse", "parse_todo", "resolve_day", "split_due"]
 
 _TODO = r"(?:todo|to-do|to do|task)"
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -46,12 +51,6 @@ _DUE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Intent:
-    tool: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().strip(".!?,;:\"'")).strip()
 
@@ -73,7 +72,13 @@ def split_due(title: str, today: date) -> tuple[str, str | None]:
     return _clean(title[: match.start()]), resolve_day(match.group("when"), today).isoformat()
 
 
-def parse(utterance: str, today: date) -> Intent | None:
+def parse(utterance: str, today: date, context: Context | None = None) -> Intent | Answer | None:
+    """What the utterance asks for: a tool call, a question back, or None (not understood).
+    ``context`` is what the previous turn left, for follow-ups ("yes, cancel it")."""
+    return parse_todo(utterance, today) or hanok_intents.parse(utterance, today, context)
+
+
+def parse_todo(utterance: str, today: date) -> Intent | None:
     text = _clean(utterance)
     if not text:
         return None

@@ -1,13 +1,13 @@
 """The offline model: a chat model that needs no network and no keys.
 
-It reads the last human message with the intent parser and answers with tool calls, then turns
-the tool results into a spoken reply. It speaks LangChain's chat-model interface, so the graph
-treats it exactly like Claude, GPT or Gemini.
+It reads the last human message with the intent parser (and what the previous turn left, for
+follow-ups) and answers with a tool call or a question, then turns the tool results into a
+spoken reply (todo_replies, hanok_replies). It speaks LangChain's chat-model interface, so the
+graph treats it exactly like Claude, GPT or Gemini.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,71 +19,36 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from functions.agent_turn.agent import intents
-from functions.agent_turn.agent.content import text_of
+from functions.agent_turn.agent import hanok_replies, intents, todo_replies
+from functions.agent_turn.agent.dialogue import (
+    Answer,
+    Intent,
+    context_of,
+    read_result,
+    tool_calls_by_id,
+)
+from functions.agent_turn.agent.hanok_intents import TOOLS as HANOK_TOOLS
 
 FALLBACK = (
     "Sorry, I didn't catch a request I can help with. You can say things like "
-    "add a todo to buy milk, or what are my todos."
+    "add a todo to buy milk, or book a table for two tomorrow at seven."
 )
-
-
-def _say_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    day = date.fromisoformat(iso)
-    return f" for {day.strftime('%A, %B')} {day.day}"
-
-
-def _reply_add(result: dict[str, Any]) -> str:
-    todo = result["todo"]
-    return f"Okay, I added {todo['title']} to your todo list{_say_date(todo.get('due_date'))}."
-
-
-def _reply_list(result: dict[str, Any]) -> str:
-    todos = result["todos"]
-    if not todos:
-        return "Your todo list is empty."
-    items = [t["title"] + _say_date(t.get("due_date")) for t in todos]
-    if len(items) == 1:
-        return f"You have one todo: {items[0]}."
-    return f"You have {len(items)} todos: " + "; ".join(items[:-1]) + f"; and {items[-1]}."
-
-
-def _reply_complete(result: dict[str, Any]) -> str:
-    return f"Done. I marked {result['todo']['title']} as complete."
-
-
-REPLIES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "add_todo": _reply_add,
-    "list_todos": _reply_list,
-    "complete_todo": _reply_complete,
+REPLIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
+    **todo_replies.REPLIES,
+    **hanok_replies.REPLIES,
 }
-# What the caller hears when a tool broke on our side; the detail is in the log, not here.
-UNAVAILABLE: dict[str, str] = {
-    "add_todo": "Sorry, I couldn't save that todo just now.",
-    "list_todos": "Sorry, I couldn't read your todo list just now.",
-    "complete_todo": "Sorry, I couldn't update your todo list just now.",
-}
+UNAVAILABLE: dict[str, str] = {**todo_replies.UNAVAILABLE, **hanok_replies.UNAVAILABLE}
 SOMETHING_BROKE = "Sorry, I couldn't do that just now."
 TRY_AGAIN = "Please try again in a moment."
-
-
-def _read_result(message: ToolMessage) -> dict[str, Any]:
-    """The tool's JSON result. Anything else (a tool node's error text) is a failure whose
-    text is not meant for the caller."""
-    try:
-        result = json.loads(text_of(message.content))
-    except json.JSONDecodeError:
-        result = None
-    return result if isinstance(result, dict) else {"ok": False, "reason": "unavailable"}
+NOT_REACHABLE = f"{hanok_replies.NOT_REACHABLE} {TRY_AGAIN}"
 
 
 def _apology(tool_name: str, result: dict[str, Any]) -> str:
     error = result.get("error")
     if result.get("reason", "refused") == "refused" and isinstance(error, str) and error:
         # A refusal's reason is written for the caller ("the todo needs a title").
-        return f"Sorry, I couldn't do that: {error.rstrip('.')}."
+        reason = error.strip().rstrip(".")
+        return f"Sorry, I couldn't do that: {reason}{'' if reason.endswith(('?', '!')) else '.'}"
     return f"{UNAVAILABLE.get(tool_name, SOMETHING_BROKE)} {TRY_AGAIN}"
 
 
@@ -128,29 +93,32 @@ class RulesChatModel(BaseChatModel):
             return AIMessage(content=self._reply_from_tools(messages))
         if isinstance(last, HumanMessage):
             today = self.today or datetime.now(UTC).date()
-            intent = intents.parse(str(last.content), today)
-            if intent and intent.tool in self.tool_names:
-                call_id = f"rules-{len(messages)}"
-                return AIMessage(
-                    content="",
-                    tool_calls=[{"name": intent.tool, "args": intent.args, "id": call_id}],
-                )
+            understood = intents.parse(str(last.content), today, context_of(messages))
+            return self._act_on(understood, len(messages))
         return AIMessage(content=FALLBACK)
 
+    def _act_on(self, understood: Intent | Answer | None, ordinal: int) -> AIMessage:
+        if understood is None:
+            return AIMessage(content=FALLBACK)
+        if understood.tool not in self.tool_names:
+            # Hanok Table's server out of reach this turn: say so, rather than "didn't catch".
+            unbound = NOT_REACHABLE if understood.tool in HANOK_TOOLS else FALLBACK
+            return AIMessage(content=unbound)
+        if isinstance(understood, Answer):
+            return AIMessage(content=understood.text)
+        call = {"name": understood.tool, "args": understood.args, "id": f"rules-{ordinal}"}
+        return AIMessage(content="", tool_calls=[call])
+
     def _reply_from_tools(self, messages: list[BaseMessage]) -> str:
-        calls = {}
-        for message in messages:
-            if isinstance(message, AIMessage):
-                for call in message.tool_calls:
-                    calls[call["id"]] = call["name"]
+        calls = tool_calls_by_id(messages)
         sentences = []
         for message in reversed(messages):
             if not isinstance(message, ToolMessage):
                 break
-            name = calls.get(message.tool_call_id, message.name or "")
-            result = _read_result(message)
+            name, args = calls.get(message.tool_call_id, (message.name or "", {}))
+            result = read_result(message)
             if not result.get("ok"):
                 sentences.append(_apology(name, result))
             elif name in REPLIES:
-                sentences.append(REPLIES[name](result))
+                sentences.append(REPLIES[name](result, args))
         return " ".join(reversed(sentences)) or FALLBACK

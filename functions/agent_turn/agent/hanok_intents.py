@@ -1,0 +1,347 @@
+"""Hanok Table's plain phrasings, as the calls of its MCP tools an LLM would make: the menu,
+availability, booking, finding, changing and cancelling a reservation (the guest is always the
+signed-in caller, never an argument).
+
+A booking or availability question that lacks what the tool needs is answered with a question
+instead ("For how many people, and for what day and time?"), and the answer to it is read
+together with the request. A follow-up is read against the previous turn (dialogue.Context):
+"yes, cancel" after the retention offer, "how about Saturday" after an availability answer,
+"6:30 then" after a full slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from functions.agent_turn.agent.dialogue import Answer, Args, Context, Intent
+from functions.agent_turn.agent.spoken import normalize, party_size, spoken_date, spoken_time
+
+TOOLS = (
+    "get_menu",
+    "check_availability",
+    "book_table",
+    "find_my_reservations",
+    "change_reservation",
+    "cancel_reservation",
+)
+ASK_WHICH_TIME = "Which time would you like?"
+ASK_CHANGE = "What would you like to change: the day, the time or the number of people?"
+KEPT = "Okay, I'll keep your reservation as it is."
+NOT_BOOKED = "Alright, I won't book anything."
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|please|go ahead|do it|please do|that works|"
+    r"sounds good|perfect|great|fine|alright|let's do it|book it)\b"
+)
+_NO = re.compile(r"^(?:no|nope|nah|don't|do not|never mind|keep it|leave it)\b|\bdon't cancel\b")
+_CANCEL = re.compile(r"\bcancel\b.*\b(?:reservation|booking|table|dinner)\b")
+_CANCEL_IT = re.compile(r"\bcancel(?: it| that)?\b")
+_RESERVATION = re.compile(r"\b(?:reservations?|bookings?)\b")
+_LOOK_UP = re.compile(
+    r"\b(?:what|which|when|any|show|list|read|look|lookup|find|check|tell|details|"
+    r"do i have|have i got)\b|^(?:my )?(?:reservations?|bookings?)$"
+)
+_CHANGE = re.compile(
+    r"\b(?:change|move|modify|update|reschedule|push|switch|bump)\b.*"
+    r"\b(?:reservation|booking|table|it|that)\b"
+)
+_INSTEAD = re.compile(r"\bmake it\b|\binstead\b")
+_BOOK = re.compile(
+    r"\b(?:book|reserve)\b|\bmake (?:a |me a |us a )?(?:reservation|booking)\b|"
+    r"\b(?:like|want|need|get|grab) (?:a |us a |me a )?table\b|^(?:a )?table for\b|\bwait ?list\b"
+)
+_WAITLIST = re.compile(r"\bwait ?list\b|\bwaiting list\b")
+_ASK_AGAIN = re.compile(r"\b(?:what|how) about\b|\binstead\b|\bis there\b|\bany\b|\bdo you have\b")
+_AVAILABILITY = re.compile(
+    r"\b(?:is there|are there|do you have|have you got|any|available|availability|free|open|"
+    r"fit|seat)\b"
+)
+_TABLE = re.compile(r"\b(?:tables?|room|space|spots?|anything|availability|seats?)\b")
+_MENU = re.compile(r"\b(?:menu|dish|dishes|food|serve|eat|prices?|cuisine)\b")
+_DIETARY = (
+    (re.compile(r"\bvegan\b"), "vegan"),
+    (re.compile(r"\b(?:vegetarian|veggie)\b"), "vegetarian"),
+    (re.compile(r"\b(?:gluten|celiac|coeliac)\b"), "gluten_free"),
+    (re.compile(r"\b(?:dairy|lactose)\b"), "dairy_free"),
+    (re.compile(r"\bspic(?:y|e)\b"), "spicy"),
+    (re.compile(r"\b(?:pea|wal)?nuts?\b"), "contains_nuts"),
+    (re.compile(r"\b(?:shellfish|shrimp|seafood)\b"), "contains_shellfish"),
+)
+_CATEGORIES = (
+    (re.compile(r"\b(?:desserts?|sweets?)\b"), "desserts"),
+    (re.compile(r"\b(?:starters?|appeti[sz]ers?|banchan|small plates)\b"), "starters"),
+    (re.compile(r"\b(?:mains?|main (?:courses?|dishes)|entr[eé]es?)\b"), "mains"),
+    (re.compile(r"\b(?:drinks?|beverages?|wines?|soju|makgeolli|beer|alcohol)\b"), "drinks"),
+)
+_NAME = re.compile(
+    r"\b(?:under(?: the name(?: of)?)?|in the name of|name is|name's|named)\s+(?P<name>.+)$", re.I
+)
+_NOT_A_NAME = re.compile(
+    r"^(?:at|on|for|and|please|it|it's|with|we|i|the|a|this|next|tomorrow|today|tonight|"
+    r"party|table)$",
+    re.I,
+)
+_REQUESTS = (
+    re.compile(
+        r"\b(?:it's|it is|for|celebrating)\s+(?:a|an|our|my|his|her|their)\s+(?P<what>(?:\w+ )?"
+        r"(?:birthday|anniversary|graduation|engagement|celebration|date night|business dinner))"
+    ),
+    re.compile(
+        r"\b(?P<what>high ?chairs?|booster seats?|wheelchair(?: access)?|window (?:seat|table)|"
+        r"booth|quiet table|outdoor table|patio)\b"
+    ),
+    re.compile(r"\b(?P<what>(?:\w+ )?allergy|allergic to \w+)\b"),
+    re.compile(r"\b(?:special )?requests?(?: is| are|:)?\s+(?P<what>[^,.;]+)"),
+)
+_CODE_WORDS = re.compile(
+    r"\bcode\s+(?:is\s+)?(?P<code>(?:[a-z0-9][\s-]){7}[a-z0-9]|(?=[a-z]*\d)[a-z0-9]{8})\b"
+)
+_CODE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8}\b")
+_SPELLED = re.compile(r"(?<![a-z0-9])(?P<code>(?:[a-z0-9][\s-]){7}[a-z0-9])(?![a-z0-9])")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """An utterance with what it names: as said (names keep their capitals) and normalized."""
+
+    text: str
+    words: str
+    date: str | None
+    time: str | None
+    party_size: int | None
+
+    @classmethod
+    def of(
+        cls, utterance: str, today: dt.date, *, after_to: bool = False, bare: bool = False
+    ) -> Heard:
+        words = normalize(utterance)
+        day = spoken_date(words, today)
+        return cls(
+            text=utterance,
+            words=words,
+            date=day.isoformat() if day else None,
+            time=spoken_time(words, after_to=after_to, bare=bare),
+            party_size=party_size(words),
+        )
+
+    def slots(self) -> Args:
+        found = {"date": self.date, "time": self.time, "party_size": self.party_size}
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def parse(utterance: str, today: dt.date, context: Context | None = None) -> Intent | Answer | None:
+    context = context or Context()
+    heard = Heard.of(utterance, today)
+    found = _follow_up(heard, context, today) or _fresh(heard, context, today)
+    if context.asked and not isinstance(found, Intent):
+        return _with_request(utterance, today, context) or found
+    return found
+
+
+def _with_request(answer: str, today: dt.date, context: Context) -> Intent | Answer | None:
+    """The answer to our questions, read with the request they were asked about."""
+    said = [context.asked[0][0]]
+    questions = [question for _, question in context.asked]
+    answers = [answer for answer, _ in context.asked[1:]] + [answer]
+    said += [_as_answer_to(q, a) for q, a in zip(questions, answers, strict=True)]
+    found = parse(", ".join(said), today, context.without_questions())
+    return found if found is not None and found.tool in TOOLS else None
+
+
+def _as_answer_to(question: str, answer: str) -> str:
+    """A number alone ("four", "7") as the question meant it: a party size or a time."""
+    if not re.fullmatch(r"\d{1,2}", normalize(answer).strip(" .!?")):
+        return answer
+    asked = question.lower()
+    return ("at " if "time" in asked and "people" not in asked else "for ") + answer
+
+
+# ---- follow-ups of the previous turn ---------------------------------------------------------
+
+
+def _follow_up(heard: Heard, context: Context, today: dt.date) -> Intent | Answer | None:
+    if len(heard.words.split()) <= 5:  # a short answer: a number alone may be a time offered
+        heard = Heard.of(heard.text, today, bare=True)
+    outcome = context.result.get("outcome")
+    if context.tool == "cancel_reservation" and outcome == "retention_offer":
+        return _after_offer(heard, context)
+    if context.tool == "check_availability" and context.result.get("ok"):
+        return _after_availability(heard, context)
+    if context.tool == "book_table" and outcome == "full":
+        return _after_full(heard, context)
+    if context.tool in ("change_reservation", "cancel_reservation") and not context.result.get(
+        "ok"
+    ):
+        code = _said_code(heard, spelled_alone=True)  # "which one?": the caller names it
+        return Intent(context.tool, context.args | {"code": code}) if code else None
+    return None
+
+
+def _after_offer(heard: Heard, context: Context) -> Intent | Answer | None:
+    if _NO.search(heard.words):
+        return Answer(KEPT, "cancel_reservation")
+    if _YES.search(heard.words) or _CANCEL_IT.search(heard.words):
+        args = _with_code(heard, context, {"accept_retention_offer": True})
+        return Intent("cancel_reservation", args)
+    return None
+
+
+def _after_availability(heard: Heard, context: Context) -> Intent | Answer | None:
+    asked = _asked(context)
+    requested = context.result.get("requested") or {}
+    offered = context.result.get("nearest") or []
+    if _NO.search(heard.words):
+        return Answer(NOT_BOOKED, "book_table")
+    if heard.slots() and _ASK_AGAIN.search(heard.words) and not _BOOK.search(heard.words):
+        return _availability_of(asked | heard.slots())
+    if not (_YES.search(heard.words) or _BOOK.search(heard.words) or heard.time):
+        return None
+    if requested and not requested.get("available"):  # the time asked for is taken
+        asked.pop("time", None)
+        if not heard.time and len(offered) != 1:
+            return Answer(ASK_WHICH_TIME, "book_table")
+        asked |= {"time": offered[0]} if offered else {}
+    return _booking(heard, asked | heard.slots())
+
+
+def _after_full(heard: Heard, context: Context) -> Intent | Answer | None:
+    asked = _asked(context)
+    alternatives = context.result.get("alternatives") or []
+    yes = _YES.search(heard.words)
+    if _NO.search(heard.words):
+        return Answer(NOT_BOOKED, "book_table")
+    if _WAITLIST.search(heard.words) or (yes and not alternatives):
+        return _booking(heard, asked | heard.slots(), waitlist=True)
+    if heard.slots():
+        return _booking(heard, asked | heard.slots())
+    return Answer(ASK_WHICH_TIME, "book_table") if yes else None
+
+
+def _asked(context: Context) -> Args:
+    """The previous call's date, time and party size."""
+    return {k: v for k, v in context.args.items() if k in ("date", "time", "party_size")}
+
+
+# ---- requests on their own -------------------------------------------------------------------
+
+
+def _fresh(heard: Heard, context: Context, today: dt.date) -> Intent | Answer | None:
+    spoke_of_one = context.tool in TOOLS and context.reservation_code()
+    if _CANCEL.search(heard.words) or (spoke_of_one and _CANCEL_IT.search(heard.words)):
+        return Intent("cancel_reservation", _with_code(heard, context, {}))
+    booking = _BOOK.search(heard.words)
+    if _CHANGE.search(heard.words) or (_INSTEAD.search(heard.words) and not booking):
+        return _change(Heard.of(heard.text, today, after_to=True), context)
+    if _is_look_up(heard):
+        return Intent("find_my_reservations", {})
+    if booking:
+        return _booking(heard, heard.slots(), waitlist=bool(_WAITLIST.search(heard.words)))
+    menu = _menu_args(heard.words)
+    if (menu or _MENU.search(heard.words)) and not (heard.date or heard.party_size):
+        return Intent("get_menu", menu)
+    if _AVAILABILITY.search(heard.words) and (_TABLE.search(heard.words) or heard.slots()):
+        return _availability_of(heard.slots())
+    return None
+
+
+def _is_look_up(heard: Heard) -> bool:
+    if not (_RESERVATION.search(heard.words) and _LOOK_UP.search(heard.words)):
+        return False
+    asks_for_a_table = _AVAILABILITY.search(heard.words) and heard.party_size
+    return not (asks_for_a_table or _BOOK.search(heard.words))
+
+
+def _change(heard: Heard, context: Context) -> Intent | Answer:
+    args = heard.slots() | _requests(heard)
+    if not args:
+        return Answer(ASK_CHANGE, "change_reservation")
+    return Intent("change_reservation", _with_code(heard, context, args))
+
+
+def _booking(heard: Heard, slots: Args, *, waitlist: bool = False) -> Intent | Answer:
+    question = _missing(slots, ("party_size", "date", "time"))
+    if question:
+        return Answer(question, "book_table")
+    args = {k: slots[k] for k in ("date", "time", "party_size")}
+    args |= _name(heard.text) | _requests(heard)
+    if waitlist:
+        args["join_waitlist"] = True
+    return Intent("book_table", args)
+
+
+def _availability_of(slots: Args) -> Intent | Answer:
+    question = _missing(slots, ("party_size", "date"))
+    if question:
+        return Answer(question, "check_availability")
+    return Intent(
+        "check_availability", {k: slots[k] for k in ("date", "party_size", "time") if k in slots}
+    )
+
+
+def _missing(slots: Args, needed: tuple[str, ...]) -> str | None:
+    """The question for what ``slots`` lacks of ``needed``, or None."""
+    lacking = [k for k in needed if k not in slots]
+    when = {
+        ("date", "time"): "for what day and time",
+        ("date",): "for what day",
+        ("time",): "at what time",
+    }.get(tuple(k for k in lacking if k != "party_size"))
+    if "party_size" in lacking:
+        return f"For how many people, and {when}?" if when else "For how many people?"
+    return f"{when[0].upper()}{when[1:]}?" if when else None
+
+
+def _menu_args(words: str) -> Args:
+    args: Args = {}
+    for pattern, category in _CATEGORIES:
+        if pattern.search(words):
+            args["category"] = category
+            break
+    for pattern, tag in _DIETARY:
+        if pattern.search(words):
+            args["dietary"] = tag
+            break
+    return args
+
+
+def _name(text: str) -> Args:
+    """The name a booking is under ("under Kim", "name is Park"), as said."""
+    match = _NAME.search(text)
+    if not match:
+        return {}
+    words: list[str] = []
+    for word in re.split(r"\s+", match.group("name")):
+        clean = word.strip(".,;:!?\"'")
+        if not clean[:1].isalpha() or _NOT_A_NAME.match(clean) or len(words) == 3:
+            break
+        words.append(clean)
+        if clean != word:  # punctuation ends the name
+            break
+    name = " ".join(words)
+    return {"name": name.title() if name.islower() else name} if name else {}
+
+
+def _requests(heard: Heard) -> Args:
+    found = [m.group("what").strip() for p in _REQUESTS for m in p.finditer(heard.words)]
+    unique = list(dict.fromkeys(found))
+    return {"requests": "; ".join(unique)} if unique else {}
+
+
+def _said_code(heard: Heard, *, spelled_alone: bool = False) -> str | None:
+    """A confirmation code said: "code K 7 Q M...", "K7QM2XPA"; ``spelled_alone`` also takes
+    eight characters spelled out without the word "code" (in answer to "which one?")."""
+    found = _CODE_WORDS.search(heard.words) or (
+        _SPELLED.search(heard.words) if spelled_alone else None
+    )
+    if found:
+        return re.sub(r"[\s-]", "", found.group("code")).upper()
+    said = _CODE.search(heard.text)
+    return said.group(0) if said else None
+
+
+def _with_code(heard: Heard, context: Context, args: Args) -> Args:
+    """``args`` with the reservation's code: the one said, else the one just spoken of."""
+    code = _said_code(heard) or context.reservation_code()
+    return ({"code": code} if code else {}) | args

@@ -1,0 +1,159 @@
+"""Dates, times and party sizes as a caller says them to a restaurant.
+
+Spoken numbers become digits with text2num ("six thirty" -> "6 30", "party of eight" -> "party
+of 8", "the twelfth" -> "the 12th"); month and weekday names come from Python's calendar. Dates
+are resolved against a given ``today``, so parsing is deterministic.
+
+dateparser was measured for the dates: about 1 ms a call once warm, but some 430 ms for its
+import and first call (a cold instance's first turn), it needs the date phrase cut out of the
+utterance first, and it resolves "the 12th" a year ahead. The handful of forms a caller uses
+(today, tomorrow, a weekday, "December 12th", "the 12th") are a few lines of datetime instead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+from text_to_num import alpha2digit
+
+WEEKDAYS = [name.lower() for name in calendar.day_name]
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
+    abbr.lower(): i for i, abbr in enumerate(calendar.month_abbr) if abbr
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+_MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?:the\s+)?(?P<day>\d{{1,2}}){_ORD}\b")
+_DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<month>{_MONTH})\b")
+_DAY_OF_MONTH = re.compile(r"\bthe\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b")
+_RELATIVE = re.compile(r"\b(?:the\s+)?(?P<word>day after tomorrow|today|tonight|tomorrow)\b")
+_WEEKDAY = re.compile(rf"\b(?P<weekday>{'|'.join(WEEKDAYS)})s?\b")
+_RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}
+
+_NOT_A_TIME = r"(?!\s*(?:people|persons?|guests?|diners|adults|of us|st\b|nd\b|rd\b|th\b|:?\d))"
+_MINUTES = r"(?:[:.\s](?P<minutes>[0-5]\d))?"
+_MERIDIEM = re.compile(rf"\b(?P<hour>\d{{1,2}}){_MINUTES}\s*(?P<meridiem>am|pm)\b")
+_OCLOCK = re.compile(r"\b(?P<hour>\d{1,2})\s*o'?clock\b")
+_PAST_TO = re.compile(
+    r"\b(?P<part>half past|quarter past|quarter to)\s+(?P<hour>\d{1,2})\b"
+    r"(?:\s*(?P<meridiem>am|pm)\b)?"
+)
+_AT = re.compile(rf"\b(?:at|around|about|by)\s+(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
+_TO = re.compile(rf"\bto\s+(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
+_BARE = re.compile(rf"(?<!\bfor )(?<!\bof )\b(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
+_NOON = re.compile(r"\b(?:noon|midday)\b")
+_PAST_TO_MINUTES = {"half past": 30, "quarter past": 15, "quarter to": -15}
+
+_PARTY = [
+    re.compile(r"\bparty of\s+(?P<n>\d{1,2})\b"),
+    re.compile(r"\b(?P<n>\d{1,2})\s+(?:people|persons?|guests?|diners|adults|of us)\b"),
+    re.compile(r"\bfor\s+(?P<n>\d{1,2})\b(?!\s*(?:am|pm|o'?clock|st\b|nd\b|rd\b|th\b|[:.]?\d))"),
+]
+_JUST_ME = re.compile(r"\b(?:just me|only me|myself)\b")
+
+
+def normalize(text: str) -> str:
+    """Lower case, plain apostrophes, "p.m." as "pm", and spoken numbers as digits."""
+    text = text.replace("\u2019", "'").lower()
+    text = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", text)
+    return str(alpha2digit(text, "en", threshold=0))
+
+
+def spoken_date(text: str, today: date) -> date | None:
+    """The day a normalized utterance names, if any."""
+    for pattern in (_MONTH_DAY, _DAY_MONTH):
+        match = pattern.search(text)
+        if match:
+            return _month_day(MONTHS[match.group("month")], int(match.group("day")), today)
+    match = _DAY_OF_MONTH.search(text)
+    if match:
+        return _day_of_month(int(match.group("day")), today)
+    match = _RELATIVE.search(text)
+    if match:
+        return today + timedelta(days=_RELATIVE_DAYS[match.group("word")])
+    match = _WEEKDAY.search(text)
+    if match:
+        return next_weekday(match.group("weekday"), today)
+    return None
+
+
+def next_weekday(name: str, today: date) -> date:
+    """The next such day after today ("Friday", "next Friday", "this Friday" alike)."""
+    ahead = (WEEKDAYS.index(name) - today.weekday()) % 7
+    return today + timedelta(days=ahead or 7)
+
+
+def _month_day(month: int, day: int, today: date) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if found >= today:
+            return found
+    return None
+
+
+def _day_of_month(day: int, today: date) -> date | None:
+    """ "The 12th": this month's, or next month's once this month's has passed."""
+    month, year = today.month, today.year
+    for _ in range(2):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            found = None
+        if found is not None and found >= today:
+            return found
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return None
+
+
+def spoken_time(text: str, *, after_to: bool = False, bare: bool = False) -> str | None:
+    """The time of day a normalized utterance names, as HH:MM. ``after_to`` also reads "to 8"
+    (as in "move it to 8"), ``bare`` a number alone ("6 30 then", after times were offered)."""
+    if _NOON.search(text):
+        return "12:00"
+    match = _PAST_TO.search(text)
+    if match:
+        minutes = _PAST_TO_MINUTES[match.group("part")]
+        hour = int(match.group("hour")) - (1 if minutes < 0 else 0)
+        return _clock(_hour(hour, match.group("meridiem"), text), minutes % 60)
+    extra = ((_TO,) if after_to else ()) + ((_BARE,) if bare else ())
+    for pattern in (_MERIDIEM, _OCLOCK, _AT, *extra):
+        match = pattern.search(_without_dates(text) if pattern is _BARE else text)
+        if match:
+            found = match.groupdict()
+            hour = _hour(int(found["hour"]), found.get("meridiem"), text)
+            return _clock(hour, int(found.get("minutes") or 0))
+    return None
+
+
+def _without_dates(text: str) -> str:
+    """The text less its "December 12" and "12th of December": no bare time in them."""
+    return _DAY_MONTH.sub(" ", _MONTH_DAY.sub(" ", text))
+
+
+def _hour(hour: int, meridiem: str | None, text: str) -> int:
+    """A bare hour as a restaurant means it: 1 to 10 are p.m. unless the morning says
+    otherwise; at lunch only 1 to 5 are (lunch at 11:30, at 1)."""
+    if meridiem:
+        return hour % 12 + (12 if meridiem == "pm" else 0)
+    if re.search(r"\b(?:morning|breakfast)\b", text):
+        return hour
+    if re.search(r"\b(?:lunch|brunch)\b", text):
+        return hour + 12 if 1 <= hour <= 5 else hour
+    return hour + 12 if 1 <= hour <= 10 else hour
+
+
+def _clock(hour: int, minutes: int) -> str | None:
+    return f"{hour:02d}:{minutes:02d}" if 0 <= hour <= 23 and 0 <= minutes <= 59 else None
+
+
+def party_size(text: str) -> int | None:
+    """How many people a normalized utterance books for, if it says."""
+    for pattern in _PARTY:
+        match = pattern.search(text)
+        if match and int(match.group("n")) > 0:
+            return int(match.group("n"))
+    return 1 if _JUST_ME.search(text) else None
