@@ -32,11 +32,13 @@ class FunctionProxy:
     ) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        # The query string as it came, not re-encoded: Twilio signs the URL it called.
+        query = environ.get("QUERY_STRING", "").encode("latin-1")
+        path = environ.get("PATH_INFO", "/")
         try:
             answer = self.client.request(
                 environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", "/"),
-                params=environ.get("QUERY_STRING", ""),
+                httpx.URL(path, query=query) if query else path,
                 headers=_request_headers(environ),
                 content=body,
             )

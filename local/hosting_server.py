@@ -11,7 +11,7 @@ import json
 import mimetypes
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +129,20 @@ class HostingApp:
         return Response("not found\n", status=404, mimetype="text/plain")
 
 
+def local_functions(environ: Mapping[str, str]) -> dict[str, WsgiApp]:
+    """Hosting's rewrites to functions (hanok's reservations, status page and webhooks) go to
+    each HTTP function on its local port (CONVONET_<NAME>_PORT, else its default)."""
+    functions: dict[str, WsgiApp] = {}
+    for fn in HTTP_FUNCTIONS:
+        fn_port = environ.get(f"CONVONET_{fn.function.upper()}_PORT", str(fn.local_port))
+        functions[fn.function] = FunctionProxy(f"http://127.0.0.1:{fn_port}")
+    return functions
+
+
 def main() -> None:
     port = int(os.environ.get("CONVONET_HTTP_PORT", "8080"))
     relay = os.environ.get("CONVONET_PUBLIC_RELAY_URL", "ws://127.0.0.1:8765/webrtc/ws")
-    functions: dict[str, WsgiApp] = {}
-    for fn in HTTP_FUNCTIONS:  # Hosting's rewrites to functions go to their local ports
-        fn_port = os.environ.get(f"CONVONET_{fn.function.upper()}_PORT", str(fn.local_port))
-        functions[fn.function] = FunctionProxy(f"http://127.0.0.1:{fn_port}")
+    functions = local_functions(os.environ)
     app = HostingApp(ROOT / "hosting" / "firebase.json", {"relayUrl": relay}, functions)
     run_simple("127.0.0.1", port, app, threaded=True)
 

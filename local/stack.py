@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from functions.hanok.settings import LOCAL_TWILIO_AUTH_TOKEN
 from local import pubsub_setup, services
 from local.services import Service, StackError
 from local.supervision import Supervisor
@@ -40,6 +41,7 @@ class Ports:
     postgres: int
     tools: int
     crm: int
+    hanok: int
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -58,6 +60,7 @@ class Ports:
             postgres=port("CONVONET_PG_PORT", 54329),
             tools=port("CONVONET_TOOLS_PORT", 8091),
             crm=port("CONVONET_CRM_PORT", 8092),
+            hanok=port("CONVONET_HANOK_PORT", 8093),
         )
 
     def check_free(self) -> None:
@@ -70,6 +73,7 @@ class Ports:
             "CONVONET_PG_PORT": self.postgres,
             "CONVONET_TOOLS_PORT": self.tools,
             "CONVONET_CRM_PORT": self.crm,
+            "CONVONET_HANOK_PORT": self.hanok,
         }
         if len(set(names.values())) != len(names):
             raise StackError(f"two services were given the same port: {names}")
@@ -94,6 +98,7 @@ class Stack:
         # Manager).
         self.tools_token = os.environ.get("CONVONET_TOOLS_TOKEN") or secrets.token_urlsafe(24)
         self.crm_token = os.environ.get("CONVONET_CRM_TOKEN") or secrets.token_urlsafe(24)
+        self.hanok_token = os.environ.get("CONVONET_HANOK_TOKEN") or secrets.token_urlsafe(24)
         self.tools_caller_key = os.environ.get(
             "CONVONET_TOOLS_CALLER_KEY"
         ) or secrets.token_urlsafe(32)
@@ -134,6 +139,14 @@ class Stack:
             "CONVONET_CRM_PORT": str(p.crm),
             "CONVONET_CRM_URL": f"http://127.0.0.1:{p.crm}",
             "CONVONET_CRM_TOKEN": self.crm_token,
+            "CONVONET_HANOK_PORT": str(p.hanok),
+            "CONVONET_HANOK_URL": f"http://127.0.0.1:{p.hanok}/mcp",
+            "CONVONET_HANOK_TOKEN": self.hanok_token,
+            # Twilio signs its webhooks over the URL it was given, which is Hosting's: locally
+            # the pages server, which forwards /webhooks/hanok_table/* to hanok.
+            "CONVONET_HANOK_PUBLIC_URL": os.environ.get(
+                "CONVONET_HANOK_PUBLIC_URL", f"http://127.0.0.1:{p.http}"
+            ),
             "CONVONET_PUBLIC_RELAY_URL": os.environ.get(
                 "CONVONET_PUBLIC_RELAY_URL", f"ws://127.0.0.1:{p.relay}/webrtc/ws"
             ),
@@ -249,6 +262,11 @@ class Stack:
         while not stop.wait(WATCH_INTERVAL_SECONDS):
             supervisor.check()
 
+    def _twilio_token_line(self) -> str:
+        if os.environ.get("TWILIO_AUTH_TOKEN"):
+            return "signed with your TWILIO_AUTH_TOKEN"
+        return f"auth token {LOCAL_TWILIO_AUTH_TOKEN}, local mode only"
+
     def banner(self) -> str:
         p = self.ports
         return "\n".join(
@@ -258,6 +276,11 @@ class Stack:
                 f"  Relay            ws://127.0.0.1:{p.relay}/webrtc/ws   (health: http://127.0.0.1:{p.relay}/healthz)",
                 f"  Tools (MCP)      http://127.0.0.1:{p.tools}/mcp   (bearer credential required)",
                 f"  CRM (HTTP API)   http://127.0.0.1:{p.crm}/   (OpenAPI: /openapi.json)",
+                f"  Hanok Table      http://127.0.0.1:{p.hanok}/   (OpenAPI: /openapi.json; "
+                "/api/reservations and /mcp: bearer credential required)",
+                f"  Hanok status     http://127.0.0.1:{p.http}/reservation/status?code=<code>",
+                f"  Twilio webhooks  http://127.0.0.1:{p.http}/webhooks/hanok_table/…   "
+                f"({self._twilio_token_line()})",
                 f"  Pub/Sub emulator 127.0.0.1:{p.pubsub}",
                 f"  Firestore        127.0.0.1:{p.firestore}",
                 f"  Cloud Storage    http://127.0.0.1:{p.storage}",

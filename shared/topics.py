@@ -67,6 +67,7 @@ PUBLISHES: dict[str, tuple[str, ...]] = {
     "monitor": (),
     "tools": (MONITOR_EVENTS,),  # a record of every tool call
     "crm": (),
+    "hanok": (MONITOR_EVENTS,),  # a record of every call of its MCP tools
 }
 
 
@@ -83,6 +84,9 @@ class HttpFunction:
 HTTP_FUNCTIONS = (
     HttpFunction("tools", "handle_tools_request", 8091, ("agent_turn",)),
     HttpFunction("crm", "handle_crm_request", 8092, ("tools",)),  # the clinic tools
+    # Hanok Table: agent_turn calls its MCP tools. Twilio, guests' browsers (through Firebase
+    # Hosting) and Cloud Scheduler (the reminders) reach it too, but they are not functions.
+    HttpFunction("hanok", "handle_hanok_request", 8093, ("agent_turn",)),
 )
 
 

@@ -55,13 +55,14 @@ class RunningStack:
 
 
 def stack_env(state_dir: Path) -> dict[str, str]:
-    names = ["HTTP", "RELAY", "PUBSUB", "FIRESTORE", "STORAGE", "PG", "TOOLS", "CRM"]
+    names = ["HTTP", "RELAY", "PUBSUB", "FIRESTORE", "STORAGE", "PG", "TOOLS", "CRM", "HANOK"]
     env = {f"CONVONET_{n}_PORT": str(services.free_port()) for n in names}
     env.update(
         CONVONET_STATE_DIR=str(state_dir),
         CONVONET_DEMO_PIN=DEMO_PIN,
         GOOGLE_CLOUD_PROJECT="demo-convonet",
         CONVONET_TOOLS_TOKEN=secrets.token_urlsafe(24),
+        CONVONET_HANOK_TOKEN=secrets.token_urlsafe(24),
         CONVONET_TOOLS_CALLER_KEY=secrets.token_urlsafe(32),
         CONVONET_CRM_TOKEN=secrets.token_urlsafe(24),
     )

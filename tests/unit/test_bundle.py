@@ -3,8 +3,9 @@ expects, and imports on its own, with shared/ inside and nothing from the repo.
 
 agent_turn loads its tools from the tools server over MCP when an instance starts, so its archive
 is imported against the tools archive served the way Cloud Functions serves it (the functions
-framework's CLI, which runs an ``@functions_framework.aio`` function as ASGI). The crm archive is
-served the same way: it answers its OpenAPI document and refuses callers without the credential.
+framework's CLI, which runs an ``@functions_framework.aio`` function as ASGI). The crm and hanok
+archives are served the same way: each answers its OpenAPI document and refuses callers without
+the credential; hanok's carries the restaurant's rules (restaurant.json) it reads as it starts.
 """
 
 import hashlib
@@ -40,10 +41,11 @@ ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
     h.function: h.entry_point for h in HTTP_FUNCTIONS
 }
 MIGRATIONS = sorted(p.name for p in (REPO / "shared" / "migrations").glob("*.sql"))
-# Test mode: the tools server, the CRM and their callers share a bearer credential instead of
-# identity tokens.
+# Test mode: the tools server, the CRM, Hanok Table and their callers share a bearer credential
+# instead of identity tokens.
 TOOLS_TOKEN = "bundle-test-tools-credential"
 CRM_TOKEN = "bundle-test-crm-credential"
+HANOK_TOKEN = "bundle-test-hanok-credential"
 _SKIP_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache"}
 
 
@@ -85,6 +87,7 @@ def _env(**extra: str) -> dict[str, str]:
         GOOGLE_CLOUD_PROJECT="demo-bundle",
         CONVONET_ENV="test",
         CONVONET_TOOLS_TOKEN=TOOLS_TOKEN,
+        CONVONET_HANOK_TOKEN=HANOK_TOKEN,
         CONVONET_CRM_TOKEN=CRM_TOKEN,
     )
     env.update(extra)
@@ -148,6 +151,13 @@ def tools_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def crm_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The served crm archive: its URL (its routes hang off it)."""
     with _serve("crm", dist, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def hanok_server(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The served hanok archive: its URL (its API, status page, webhooks and /mcp hang off it)."""
+    with _serve("hanok", dist, tmp_path_factory) as url:
         yield url
 
 
@@ -320,6 +330,54 @@ def test_served_crm_archive_refuses_callers_without_the_credential(crm_server: s
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(call, timeout=10)
         assert refused.value.code == 401
+
+
+def test_hanok_archive_carries_the_restaurant_s_rules(dist: Path) -> None:
+    """Not only Python: the rules it loads as it starts are in its folder in the archive."""
+    own = REPO / "functions" / "hanok"
+    data = {n for n in _source_files(own) if not n.endswith(".py")}
+    assert "restaurant.json" in data
+    with zipfile.ZipFile(dist / "hanok.zip") as zf:
+        for name in data:
+            assert zf.read(f"functions/hanok/{name}") == (own / name).read_bytes(), name
+
+
+def test_served_hanok_archive_answers_its_health_and_openapi_document(hanok_server: str) -> None:
+    with urllib.request.urlopen(f"{hanok_server}/healthz", timeout=10) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{hanok_server}/openapi.json", timeout=10) as response:
+        document = json.load(response)
+    assert response.status == 200
+    assert "/api/reservations" in document["paths"]
+    assert "/reservation/status" in document["paths"]
+
+
+# What only its allowed callers may call (agent_turn, the reminder scheduler): the app is the
+# guard, since hanok is public at the IAM level (Twilio and Hosting cannot attach tokens).
+HANOK_GUARDED = {
+    "api": ("GET", "/api/reservations/menu", None, {}),
+    "mcp": (
+        "POST",
+        "/mcp",
+        b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}',
+        {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+    ),
+    "reminders": ("POST", "/webhooks/hanok_table/reminders", b"", {}),
+}
+
+
+@pytest.mark.parametrize("call", HANOK_GUARDED.values(), ids=HANOK_GUARDED.keys())
+def test_served_hanok_archive_refuses_callers_without_the_credential(
+    hanok_server: str, call: tuple[str, str, bytes | None, dict[str, str]]
+) -> None:
+    method, path, body, headers = call
+    for extra in ({}, {"Authorization": "Bearer wrong"}):
+        request = urllib.request.Request(
+            f"{hanok_server}{path}", body, {**headers, **extra}, method=method
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401, (path, extra)
 
 
 def test_relay_archive_imports_in_isolation(dist: Path, tmp_path: Path) -> None:

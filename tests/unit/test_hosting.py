@@ -1,14 +1,19 @@
 """The local Firebase Hosting emulation: static files, clean URLs, rewrites, headers, safety."""
 
 import json
-from collections.abc import Callable, Iterable
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.test import Client
 
-from local.hosting_server import ROOT, HostingApp, _glob_to_regex
+from local.function_proxy import FunctionProxy
+from local.hosting_server import ROOT, HostingApp, _glob_to_regex, local_functions
+from shared.topics import HTTP_FUNCTIONS
 
 pytestmark = pytest.mark.unit
 
@@ -292,3 +297,161 @@ def test_real_rewrite_and_config_not_served(real: Client) -> None:
     assert real.get("/about").get_data(as_text=True) == real.get("/").get_data(as_text=True)
     assert real.get("/firebase.json").status_code == 404
     assert real.get("/../firebase.json").status_code == 404
+
+
+# ---- Hanok Table through the real hosting/firebase.json ---------------------------------------
+
+# What Twilio and guests reach through Hosting (as the original Convonet's paths): all of it is
+# the hanok function's.
+HANOK_PATHS = [
+    "/api/reservations",
+    "/api/reservations/0c8e4bd0-5a51-4a36-9a43-6f2d4e0c1f00",
+    "/api/reservations/availability",
+    "/reservation/status",
+    "/webhooks/hanok_table/sms",
+    "/webhooks/hanok_table/voice/status",
+    "/webhooks/hanok_table/reminders",
+]
+NOT_HANOK_PATHS = [
+    "/api/reservationsx",
+    "/api/other",
+    "/reservation",
+    "/reservation/status/extra",
+    "/webhooks/other/sms",
+]
+
+
+def _named(name: str) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        seen = {
+            "function": name,
+            "path": environ["PATH_INFO"],
+            "query": environ.get("QUERY_STRING", ""),
+            "method": environ["REQUEST_METHOD"],
+        }
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(seen).encode()]
+
+    return app
+
+
+@pytest.fixture
+def real_with_functions() -> Client:
+    functions = {fn.function: _named(fn.function) for fn in HTTP_FUNCTIONS}
+    return Client(HostingApp(ROOT / "hosting" / "firebase.json", RUNTIME, functions))
+
+
+def _function_rewrites() -> list[dict[str, Any]]:
+    rewrites = json.loads((ROOT / "hosting" / "firebase.json").read_text())["hosting"]["rewrites"]
+    return [rule for rule in rewrites if "function" in rule]
+
+
+@pytest.mark.parametrize("path", HANOK_PATHS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_real_hanok_paths_reach_the_hanok_function(
+    real_with_functions: Client, path: str, method: str
+) -> None:
+    resp = real_with_functions.open(path, method=method, query_string="code=H7K2M9QX")
+    assert resp.status_code == 200
+    assert resp.get_json() == {
+        "function": "hanok",
+        "path": path,
+        "query": "code=H7K2M9QX",
+        "method": method,
+    }
+
+
+@pytest.mark.parametrize("path", NOT_HANOK_PATHS)
+def test_real_paths_beside_hanok_s_do_not_reach_it(real_with_functions: Client, path: str) -> None:
+    resp = real_with_functions.get(path)
+    assert resp.status_code == 404, resp.get_data(as_text=True)
+
+
+def test_real_function_rewrites_name_hanok_in_the_deployed_region() -> None:
+    """Hosting resolves a function rewrite by id and region: the region Terraform deploys the
+    functions to by default."""
+    rules = _function_rewrites()
+    assert {rule["source"] for rule in rules} == {
+        "/api/reservations",
+        "/api/reservations/**",
+        "/reservation/status",
+        "/webhooks/hanok_table/**",
+    }
+    for rule in rules:
+        assert rule["function"] == {"functionId": "hanok", "region": "us-central1"}, rule
+    for env in ("dev", "prod"):
+        variables = (ROOT / "terraform" / "environments" / env / "variables.tf").read_text()
+        region = re.search(r'variable "region" \{[^}]*default\s*=\s*"([^"]+)"', variables)
+        assert region and region.group(1) == "us-central1", env
+
+
+def test_every_function_a_real_rewrite_names_is_served_locally_on_its_port() -> None:
+    named = {rule["function"]["functionId"] for rule in _function_rewrites()}
+    by_name = {fn.function: fn for fn in HTTP_FUNCTIONS}
+    assert named <= set(by_name), f"rewrites to functions the local stack does not serve: {named}"
+    defaults = local_functions({})
+    configured = local_functions({"CONVONET_HANOK_PORT": "18093"})
+    for name in named:
+        proxy = defaults[name]
+        assert isinstance(proxy, FunctionProxy)
+        assert str(proxy.client.base_url) == f"http://127.0.0.1:{by_name[name].local_port}"
+    hanok = configured["hanok"]
+    assert isinstance(hanok, FunctionProxy)
+    assert str(hanok.client.base_url) == "http://127.0.0.1:18093"
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    """Stands in for hanok on its port: answers what reached it."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = json.dumps(
+            {
+                "target": self.path,
+                "body": body.decode(),
+                "signature": self.headers.get("X-Twilio-Signature"),
+                "type": self.headers.get("Content-Type"),
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hanok_port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_twilio_webhook_reaches_hanok_through_local_hosting_whole(hanok_port: int) -> None:
+    """Twilio signs the URL it called and the form it sent: both arrive unchanged (the query
+    string not re-encoded), with the signature header."""
+    functions = local_functions({"CONVONET_HANOK_PORT": str(hanok_port)})
+    client = Client(HostingApp(ROOT / "hosting" / "firebase.json", RUNTIME, functions))
+    form = "From=%2B14155550100&Body=CONFIRM+H7K2M9QX"
+    resp = client.post(
+        "/webhooks/hanok_table/sms",
+        query_string="flag&note=a%20b",
+        data=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": "c2lnbmF0dXJl",
+        },
+    )
+    assert resp.status_code == 200
+    assert resp.get_json() == {
+        "target": "/webhooks/hanok_table/sms?flag&note=a%20b",
+        "body": form,
+        "signature": "c2lnbmF0dXJl",
+        "type": "application/x-www-form-urlencoded",
+    }

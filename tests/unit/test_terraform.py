@@ -98,6 +98,7 @@ REQUIRED_APIS = {
     "firebase.googleapis.com",
     "firebasehosting.googleapis.com",
     "artifactregistry.googleapis.com",
+    "cloudscheduler.googleapis.com",  # hanok's reminders
 }
 # Roles that must never be granted: they carry far more than any Convonet service needs.
 FORBIDDEN_ROLES = {
@@ -583,11 +584,16 @@ def test_only_the_callers_of_an_http_function_may_invoke_it(http: Any) -> None:
     assert caller["name"] == (
         "${local.deployed_functions[each.value.target].service_config[0].service}"
     )
-    # ...and nobody else: never public, and the push invoker only reaches pushed functions.
+    # ...and nobody else unless the table makes it public (hanok: Twilio and Hosting cannot
+    # attach identity tokens, so the app's own caller check is the guard): never public by
+    # configuration, and the push invoker only reaches pushed functions.
     for config in (functions, environment("dev"), environment("prod")):
         assert http.function not in config.variables["public_http_functions"]["default"]
     validation = functions.variables["public_http_functions"]["validation"][0]["condition"]
-    assert f'"{http.function}"' in validation, "making it public must be refused"
+    if table[http.function]["public"]:
+        assert http.function in PUBLIC_BY_DESIGN
+    else:
+        assert f'"{http.function}"' in validation, "making it public must be refused"
     push = functions.resource("google_cloud_run_v2_service_iam_member", "push_invoker")
     assert push["for_each"] == "${local.pushed_functions}"
     invokers = [
@@ -598,6 +604,33 @@ def test_only_the_callers_of_an_http_function_may_invoke_it(http: Any) -> None:
     assert {name for name, _ in invokers} == {"caller", "push_invoker", "public"}
 
 
+# HTTP functions reached by callers that cannot attach Google identity tokens (Twilio's
+# webhooks, guests' browsers through Firebase Hosting's rewrites): public at the IAM level,
+# authenticating every request in the application.
+PUBLIC_BY_DESIGN = {"hanok"}
+
+
+def test_only_the_functions_twilio_and_hosting_reach_are_public() -> None:
+    functions = module("functions")
+    table = functions_table()
+    assert {name for name, fn in table.items() if fn["public"]} == PUBLIC_BY_DESIGN
+    assert not PUBLIC_BY_DESIGN & PUSHED
+    public = functions.resource("google_cloud_run_v2_service_iam_member", "public")
+    assert public["role"] == "roles/run.invoker"
+    assert public["member"] == "allUsers"
+    assert "[for name, fn in local.http_functions : name if fn.public]" in public["for_each"]
+    assert "var.public_http_functions" in public["for_each"]
+    # Why it is public is written down beside the grant and the table entry.
+    iam_text = (MODULES / "functions" / "iam.tf").read_text()
+    locals_text = (MODULES / "functions" / "locals.tf").read_text()
+    assert "cannot attach Google ID tokens" in iam_text
+    assert "Public at the IAM level" in locals_text
+    # The pages rewrite to exactly these functions: Hosting forwards no identity token.
+    rewrites = json.loads((REPO / "hosting" / "firebase.json").read_text())["hosting"]["rewrites"]
+    rewritten = {rule["function"]["functionId"] for rule in rewrites if "function" in rule}
+    assert rewritten == PUBLIC_BY_DESIGN
+
+
 def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
     functions = module("functions")
     locals_text = (MODULES / "functions" / "locals.tf").read_text()
@@ -606,9 +639,9 @@ def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
     caller_env = functions.locals["caller_environment"]
     assert '"CONVONET_${upper(name)}_AUDIENCE" = local.service_urls[name]' in caller_env
     assert (
-        '"CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", [for caller in callers : '
-        "google_service_account.function[caller].email])"
-    ) in caller_env
+        '"CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", concat([for caller in callers : '
+        "google_service_account.function[caller].email], lookup(local.other_callers, name, [])))"
+    ) in re.sub(r"\s*\n\s*", " ", caller_env).replace("( ", "(").replace(", )", ")")
     environment_expr = functions.locals["function_environment"]
     assert "local.caller_environment[name]" in environment_expr
     assert (
@@ -626,6 +659,8 @@ def test_callers_are_told_where_the_function_is_and_it_whom_to_accept() -> None:
     assert str(AgentSettings.model_fields["tools_url"].default).endswith(mcp_path)
     # The CRM's routes (/patient/search, ...) hang off its URL: its callers append nothing.
     assert table["crm"]["endpoint"] == ""
+    # agent_turn, hanok's one caller among the functions, calls its MCP server.
+    assert table["hanok"]["endpoint"] == mcp_path
     for name, fn in table.items():
         if name not in {h.function for h in HTTP_FUNCTIONS}:
             assert fn["endpoint"] == "", name
@@ -642,7 +677,7 @@ def test_tools_and_agent_turn_access() -> None:
         "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
     }
     assert (tools["database"], tools["firestore"], tools["invokes"]) == (True, False, ["crm"])
-    assert agent["invokes"] == ["tools"]
+    assert agent["invokes"] == ["tools", "hanok"]
     assert agent["database"] is False
     assert "CONVONET_TOOLS_CALLER_KEY" in agent["secrets"]
     assert "CONVONET_DB_PASSWORD" not in agent["secrets"]
@@ -662,6 +697,30 @@ def test_crm_access() -> None:
     for name, fn in functions_table().items():
         if name != "crm":
             assert not SUITECRM_SECRETS & set(fn["secrets"]), name
+
+
+def test_hanok_access() -> None:
+    """Cloud SQL (its hanok schema), the secrets it reads (the caller key its MCP server checks
+    tool calls with, the database password, the Twilio auth token its webhooks are signed
+    with), monitor-events for its tool calls, and nothing else."""
+    table = functions_table()
+    hanok = table["hanok"]
+    assert set(hanok["publishes"]) == set(PUBLISHES["hanok"]) == {"monitor-events"}
+    assert set(hanok["secrets"]) == {
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_TOOLS_CALLER_KEY",
+        "TWILIO_AUTH_TOKEN",
+    }
+    assert (hanok["database"], hanok["firestore"], hanok["invokes"]) == (True, False, [])
+    assert hanok["audio_role"] is None
+    assert hanok["public"] is True
+    for name, fn in table.items():
+        if name != "hanok":
+            assert "TWILIO_AUTH_TOKEN" not in fn["secrets"], name
+    callers_of_the_key = {
+        name for name, fn in table.items() if "CONVONET_TOOLS_CALLER_KEY" in fn["secrets"]
+    }
+    assert callers_of_the_key == {"agent_turn", "tools", "hanok"}
 
 
 def test_only_database_functions_get_the_database_password() -> None:
@@ -686,9 +745,12 @@ def test_per_function_settings_name_deployed_functions() -> None:
 STUB_PROJECT = "convonet-stub"
 STUB_PROJECT_NUMBER = "123456789012"
 STUB_REGION = "us-central1"
+STUB_HOSTING_URL = "https://convonet-stub.web.app"
+STUB_SCHEDULER_EMAIL = f"convonet-hanok-scheduler@{STUB_PROJECT}.iam.gserviceaccount.com"
 STUB_VARIABLES = {
     "project_id": STUB_PROJECT,
     "region": STUB_REGION,
+    "hosting_url": STUB_HOSTING_URL,
     "audio_bucket": "convonet-stub-audio",
     "db_connection_name": f"{STUB_PROJECT}:{STUB_REGION}:convonet",
     "db_name": "convonet",
@@ -715,6 +777,7 @@ def _console(inputs: dict[str, str]) -> subprocess.CompletedProcess[str]:
     stubs = [
         (r"data\.google_project\.project\.number", f'"{STUB_PROJECT_NUMBER}"'),
         (r"google_service_account\.function\[(\w+)\]\.email", r"local.stub_emails[\1]"),
+        (r"google_service_account\.hanok_scheduler\.email", f'"{STUB_SCHEDULER_EMAIL}"'),
         (r'data "google_project" "project" \{[^}]*\}', ""),
         (
             r"deployed_functions = google_cloudfunctions2_function\.function\b",
@@ -759,17 +822,21 @@ def _console(inputs: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 SUITECRM_VARIABLES = ("suitecrm_url", "suitecrm_client_id", "suitecrm_username")
+TWILIO_VARIABLES = ("twilio_account_sid", "twilio_from_number")
 
 
 @cache
 def evaluated_locals(
-    calendar_client_id: str = "", suitecrm: tuple[str, str, str] = ("", "", "")
+    calendar_client_id: str = "",
+    suitecrm: tuple[str, str, str] = ("", "", ""),
+    twilio: tuple[str, str] = ("", ""),
 ) -> dict[str, Any]:
     """The module's locals as Terraform computes them, for the stub inputs above (suitecrm: its
-    URL, client id and username)."""
+    URL, client id and username; twilio: the account SID and the number reminders come from)."""
     inputs = {
         "google_calendar_client_id": calendar_client_id,
         **dict(zip(SUITECRM_VARIABLES, suitecrm, strict=True)),
+        **dict(zip(TWILIO_VARIABLES, twilio, strict=True)),
     }
     result = _console(inputs)
     assert result.returncode == 0, result.stderr
@@ -836,6 +903,10 @@ def test_evaluated_environment_of_tools_and_its_callers() -> None:
             assert not any(k.startswith("CONVONET_TOOLS_A") for k in env), name
 
 
+# Callers that are not functions: the reminder job's service account (scheduler.tf).
+NON_FUNCTION_CALLERS = {"hanok": [STUB_SCHEDULER_EMAIL]}
+
+
 @pytest.mark.parametrize("http", HTTP_FUNCTIONS, ids=lambda h: h.function)
 def test_evaluated_environment_says_whose_tokens_an_http_function_accepts(http: Any) -> None:
     """Every HTTP function is told its audience (its own URL) and its callers' accounts, even
@@ -846,8 +917,11 @@ def test_evaluated_environment_says_whose_tokens_an_http_function_accepts(http: 
     env = environment_of[http.function]
     assert env[f"{prefix}_AUDIENCE"] == url
     assert env[f"{prefix}_ALLOWED_CALLERS"] == ",".join(
-        f"convonet-fn-{caller.replace('_', '-')}@{STUB_PROJECT}.iam.gserviceaccount.com"
-        for caller in sorted(http.callers)
+        [
+            f"convonet-fn-{caller.replace('_', '-')}@{STUB_PROJECT}.iam.gserviceaccount.com"
+            for caller in sorted(http.callers)
+        ]
+        + NON_FUNCTION_CALLERS.get(http.function, [])
     )
     for caller in http.callers:
         assert environment_of[caller][f"{prefix}_URL"].startswith(url), caller
@@ -867,6 +941,109 @@ def test_evaluated_environment_of_crm() -> None:
     )
     assert not any(key.startswith("CONVONET_SUITECRM_") for key in crm)  # built-in CRM
     assert not any(key.endswith("_URL") for key in crm)  # it calls no other function
+
+
+HANOK_URL = f"https://hanok-{STUB_PROJECT_NUMBER}.{STUB_REGION}.run.app"
+
+
+def test_evaluated_environment_of_hanok_and_its_callers() -> None:
+    environment_of = evaluated_locals()["environment"]
+    hanok = environment_of["hanok"]
+    assert hanok["CONVONET_DB_HOST"] == f"/cloudsql/{STUB_VARIABLES['db_connection_name']}"
+    assert hanok["CONVONET_HANOK_AUDIENCE"] == HANOK_URL
+    assert hanok["CONVONET_HANOK_ALLOWED_CALLERS"] == (
+        f"convonet-fn-agent-turn@{STUB_PROJECT}.iam.gserviceaccount.com,{STUB_SCHEDULER_EMAIL}"
+    )
+    # Twilio signs the URL it called: Hosting's, which rewrites to hanok.
+    assert hanok["CONVONET_HANOK_PUBLIC_URL"] == STUB_HOSTING_URL
+    assert not any(key.startswith("TWILIO_") for key in hanok)  # no reminders configured
+    assert not any(key.endswith("_URL") for key in hanok if key != "CONVONET_HANOK_PUBLIC_URL")
+    assert environment_of["agent_turn"]["CONVONET_HANOK_URL"] == f"{HANOK_URL}/mcp"
+    for name, env in environment_of.items():
+        if name != "hanok":
+            assert not any(key.startswith(("TWILIO_", "CONVONET_HANOK_P")) for key in env), name
+
+
+def test_twilio_s_rest_credentials_reach_hanok_only_when_configured() -> None:
+    sid, number = "AC" + "0123456789abcdef" * 2, "+14155550188"
+    evaluated = evaluated_locals(twilio=(sid, number))
+    hanok = evaluated["environment"]["hanok"]
+    assert (hanok["TWILIO_ACCOUNT_SID"], hanok["TWILIO_FROM_NUMBER"]) == (sid, number)
+    assert "TWILIO_AUTH_TOKEN" in evaluated["secrets"]["hanok"]  # a secret, never plain
+    assert "TWILIO_AUTH_TOKEN" not in hanok
+    assert evaluated["secrets"]["hanok"] == evaluated_locals()["secrets"]["hanok"]
+
+
+@pytest.mark.parametrize(
+    "twilio",
+    [("AC123", "+14155550188"), ("AC" + "0" * 32, ""), ("AC" + "0" * 32, "4155550188")],
+    ids=["bad-sid", "no-number", "not-e164"],
+)
+def test_a_half_configured_twilio_is_refused(twilio: tuple[str, str]) -> None:
+    result = _console(dict(zip(TWILIO_VARIABLES, twilio, strict=True)))
+    assert result.returncode != 0
+    assert "twilio_" in result.stderr, result.stderr
+
+
+def test_hosting_url_must_be_https() -> None:
+    result = _console({"hosting_url": "http://convonet-stub.web.app"})
+    assert result.returncode != 0
+    assert "hosting_url" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environments_give_hanok_the_hosting_url_and_twilio_s_settings(name: str) -> None:
+    call = environment(name).modules["functions"]
+    assert call["hosting_url"] == "${module.hosting.default_url}"
+    assert call["twilio_account_sid"] == "${var.twilio_account_sid}"
+    assert call["twilio_from_number"] == "${var.twilio_from_number}"
+    assert environment(name).variables["twilio_account_sid"]["default"] == ""
+
+
+def test_the_scheduler_calls_hanok_s_reminders_with_an_allowed_caller_s_token() -> None:
+    """Every 15 minutes, POST <hanok>/webhooks/hanok_table/reminders with an OIDC token of the
+    scheduler's own account, minted for the audience hanok checks; that account is among
+    hanok's allowed callers and holds no grant at all (hanok is public at the IAM level, so the
+    app's check is the guard)."""
+    functions = module("functions")
+    job = functions.resource("google_cloud_scheduler_job", "hanok_reminders")
+    assert job["schedule"] == "*/15 * * * *"
+    assert job["paused"] == '${var.twilio_account_sid == ""}'  # no Twilio, no reminders
+    assert job["region"] == "${var.region}"
+    target = block(job, "http_target")
+    assert target["http_method"] == "POST"
+    assert target["uri"] == '${local.service_urls["hanok"]}/webhooks/hanok_table/reminders'
+    token = block(target, "oidc_token")
+    assert token["service_account_email"] == "${google_service_account.hanok_scheduler.email}"
+    # Scheduler's default audience would be the whole URI; hanok checks its own URL.
+    assert token["audience"] == '${local.service_urls["hanok"]}'
+    account = functions.resource("google_service_account", "hanok_scheduler")
+    assert account["account_id"] == "convonet-hanok-scheduler"
+
+    other_callers = functions.locals["other_callers"]
+    assert other_callers == {"hanok": ["${google_service_account.hanok_scheduler.email}"]}
+    evaluated = evaluated_locals()
+    hanok = evaluated["environment"]["hanok"]
+    assert STUB_SCHEDULER_EMAIL in hanok["CONVONET_HANOK_ALLOWED_CALLERS"].split(",")
+    assert hanok["CONVONET_HANOK_AUDIENCE"] == HANOK_URL
+    # The reminders path is one Hosting also rewrites to hanok, and the only caller of it that
+    # carries a token is this job.
+    assert (
+        target["uri"]
+        .removeprefix('${local.service_urls["hanok"]}')
+        .startswith("/webhooks/hanok_table/")
+    )
+
+    # No IAM grant names the scheduler's account: it is referenced by the job and the
+    # allowed callers only.
+    for config in all_configs():
+        for (kind, name), body in config.resources.items():
+            if (kind, name) in {
+                ("google_cloud_scheduler_job", "hanok_reminders"),
+                ("google_service_account", "hanok_scheduler"),
+            }:
+                continue
+            assert not any("hanok_scheduler" in text for text in walk_strings(body)), (kind, name)
 
 
 def _settings_accessor(function: str) -> tuple[str, str]:
@@ -901,7 +1078,7 @@ def test_terraform_environment_satisfies_the_function_settings_in_production(
         env[secret] = f"stub-{secret.lower()}-value"
     for key in list(os.environ):
         if key.startswith(
-            ("CONVONET_", "GOOGLE_", "DEEPGRAM_", "ANTHROPIC_", "OPENAI_", "GEMINI_")
+            ("CONVONET_", "GOOGLE_", "DEEPGRAM_", "ANTHROPIC_", "OPENAI_", "GEMINI_", "TWILIO_")
         ):
             monkeypatch.delenv(key)
     for key, value in env.items():

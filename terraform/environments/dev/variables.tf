@@ -39,7 +39,7 @@ variable "llm_provider" {
 
 variable "public_http_functions" {
   type        = set(string)
-  description = "HTTP functions callable without a Google ID token (later: Twilio webhooks, Firebase Hosting rewrites); none today, and never tools or crm."
+  description = "More HTTP functions callable without a Google ID token (Twilio webhooks, Firebase Hosting rewrites), besides hanok, which is always; none by default, and never tools or crm."
   default     = []
 }
 
@@ -64,6 +64,18 @@ variable "suitecrm_client_id" {
 variable "suitecrm_username" {
   type        = string
   description = "SuiteCRM user of the password grant (not a secret; its password is suitecrm-password); empty: the client-credentials grant."
+  default     = ""
+}
+
+variable "twilio_account_sid" {
+  type        = string
+  description = "Twilio account SID hanok sends reservation reminders through (not a secret; the twilio-auth-token secret needs a version in any case). Empty: no reminders sent."
+  default     = ""
+}
+
+variable "twilio_from_number" {
+  type        = string
+  description = "Twilio number (E.164) hanok's reminders come from; required with twilio_account_sid."
   default     = ""
 }
 

@@ -85,6 +85,9 @@ module "functions" {
   suitecrm_url              = var.suitecrm_url
   suitecrm_client_id        = var.suitecrm_client_id
   suitecrm_username         = var.suitecrm_username
+  hosting_url               = module.hosting.default_url
+  twilio_account_sid        = var.twilio_account_sid
+  twilio_from_number        = var.twilio_from_number
   default_max_instances     = 50
   # The voice path stays warm: a cold start there is heard as silence.
   min_instances = var.function_min_instances

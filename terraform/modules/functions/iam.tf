@@ -79,11 +79,13 @@ resource "google_storage_bucket_iam_member" "audio" {
   member = google_service_account.function[each.key].member
 }
 
-# Function-to-function calls (agent_turn -> tools over MCP; the clinic tools in tools -> crm)
-# carry an ID token of the caller's service account. These grants are the only run.invoker on
-# a called function: a function that is called (tools, crm) is never public (see
-# var.public_http_functions), and it checks the token's audience and account again itself
-# (CONVONET_<NAME>_ALLOWED_CALLERS).
+# Function-to-function calls (agent_turn -> tools and hanok over MCP; the clinic tools in
+# tools -> crm) carry an ID token of the caller's service account. These grants are the only
+# run.invoker on tools and crm, which are never public (see var.public_http_functions); every
+# called function checks the token's audience and account again itself
+# (CONVONET_<NAME>_ALLOWED_CALLERS). hanok is public as well (below), so there the app's check
+# is the guard, and this grant only keeps agent_turn's calls working should it ever stop being
+# public.
 resource "google_cloud_run_v2_service_iam_member" "caller" {
   for_each = local.invoker_grants
 
@@ -94,12 +96,16 @@ resource "google_cloud_run_v2_service_iam_member" "caller" {
   member   = google_service_account.function[each.value.caller].member
 }
 
-# HTTP functions reached from the internet, if any are listed in var.public_http_functions
-# (none today; later Twilio webhooks and Firebase Hosting rewrites, which cannot attach
-# Google ID tokens): these allow unauthenticated invocation and authenticate at the
-# application layer.
+# HTTP functions reached from the internet by callers that cannot attach Google ID tokens:
+# Twilio's webhooks and Firebase Hosting's rewrites (Hosting forwards a request without one).
+# These allow unauthenticated invocation and authenticate every request at the application
+# layer. They are those the table marks public (hanok: Twilio, and guests through Hosting;
+# the table says how it checks each request), plus any listed in var.public_http_functions.
 resource "google_cloud_run_v2_service_iam_member" "public" {
-  for_each = toset([for name in var.public_http_functions : name if contains(keys(local.http_functions), name)])
+  for_each = toset(concat(
+    [for name, fn in local.http_functions : name if fn.public],
+    [for name in var.public_http_functions : name if contains(keys(local.http_functions), name)],
+  ))
 
   project  = var.project_id
   location = var.region

@@ -7,6 +7,10 @@
 #   subscription  name of that push subscription
 #   ordered       deliver in ordering-key order (shared/topics.py FUNCTION_SUBSCRIPTIONS)
 #   endpoint      path its callers append to its URL ("" when nobody calls it over HTTP)
+#   public        invocable by anyone at the IAM level (run.invoker for allUsers), because
+#                 callers that cannot attach Google identity tokens reach it (Twilio, guests'
+#                 browsers through Firebase Hosting's rewrites); it then authenticates every
+#                 request itself (iam.tf). Never a pushed function, tools or crm
 #   publishes     topics the function may publish to (shared/topics.py PUBLISHES); a pushed
 #                 function may also publish to its push topic's dead-letter topic
 #   secrets       environment variables filled from Secret Manager (the Google Calendar ones
@@ -31,6 +35,7 @@ locals {
       subscription = "stt-voice-utterance"
       ordered      = true
       endpoint     = ""
+      public       = false
       publishes    = ["voice-transcript", "session-outbound", "monitor-events"]
       secrets      = ["DEEPGRAM_API_KEY"]
       firestore    = true
@@ -40,20 +45,21 @@ locals {
       memory       = "1Gi"
       concurrency  = 4
     }
-    # The agent reaches PostgreSQL only through the tools server; it signs whom each tool
-    # call acts for with the caller key.
+    # The agent reaches PostgreSQL only through the MCP servers (tools, hanok); it signs whom
+    # each tool call acts for with the caller key.
     agent_turn = {
       entry_point  = "handle_voice_transcript"
       push_topic   = "voice-transcript"
       subscription = "agent-turn-voice-transcript"
       ordered      = false
       endpoint     = ""
+      public       = false
       publishes    = ["agent-reply", "session-outbound", "monitor-events"]
       secrets      = ["CONVONET_TOOLS_CALLER_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"]
       firestore    = true
       database     = false
       audio_role   = null
-      invokes      = ["tools"]
+      invokes      = ["tools", "hanok"]
       memory       = "1Gi"
       concurrency  = 8
     }
@@ -63,6 +69,7 @@ locals {
       subscription = "tts-agent-reply"
       ordered      = true
       endpoint     = ""
+      public       = false
       publishes    = ["session-outbound", "monitor-events"]
       secrets      = ["DEEPGRAM_API_KEY"]
       firestore    = true
@@ -78,6 +85,7 @@ locals {
       subscription = "monitor-monitor-events"
       ordered      = false
       endpoint     = ""
+      public       = false
       publishes    = []
       secrets      = []
       firestore    = true
@@ -95,6 +103,7 @@ locals {
       subscription = null
       ordered      = false
       endpoint     = "/mcp"
+      public       = false
       publishes    = ["monitor-events"]
       secrets = [
         "CONVONET_DB_PASSWORD",
@@ -119,11 +128,46 @@ locals {
       subscription = null
       ordered      = false
       endpoint     = ""
+      public       = false
       publishes    = []
       secrets = [
         "CONVONET_DB_PASSWORD",
         "CONVONET_SUITECRM_CLIENT_SECRET",
         "CONVONET_SUITECRM_PASSWORD",
+      ]
+      firestore   = false
+      database    = true
+      audio_role  = null
+      invokes     = []
+      memory      = "512Mi"
+      concurrency = 20
+    }
+    # Hanok Table, the restaurant's reservations: its REST API (/api/reservations), its MCP
+    # server (/mcp, which agent_turn calls: the endpoint), the guests' status page
+    # (/reservation/status) and the Twilio webhooks (/webhooks/hanok_table/*). Its rules are
+    # functions/hanok/restaurant.json, in its bundle; its data the hanok schema in PostgreSQL.
+    #
+    # Public at the IAM level, unlike tools and crm: Twilio and guests reach it through
+    # Firebase Hosting's rewrites, and neither Twilio nor Hosting can attach a Google identity
+    # token, so Cloud Run has to let every request through to the app. The app is the guard:
+    # /api and /mcp (and the reminders webhook) take only identity tokens minted for its URL
+    # (CONVONET_HANOK_AUDIENCE) by its allowed callers (CONVONET_HANOK_ALLOWED_CALLERS:
+    # agent_turn and the reminder scheduler, scheduler.tf), Twilio's webhooks only requests
+    # whose X-Twilio-Signature checks out against the URL Twilio called (Hosting's:
+    # CONVONET_HANOK_PUBLIC_URL) under the Twilio auth token, and the status page shows a
+    # reservation only to whoever has its code.
+    hanok = {
+      entry_point  = "handle_hanok_request"
+      push_topic   = null
+      subscription = null
+      ordered      = false
+      endpoint     = "/mcp"
+      public       = true
+      publishes    = ["monitor-events"]
+      secrets = [
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_TOOLS_CALLER_KEY",
+        "TWILIO_AUTH_TOKEN",
       ]
       firestore   = false
       database    = true
@@ -153,6 +197,12 @@ locals {
   callers = {
     for name, fn in local.functions :
     name => sort([for caller, other in local.functions : caller if contains(other.invokes, name)])
+  }
+
+  # Callers that are not functions, by the function they call: Cloud Scheduler's reminder job
+  # calls hanok with an identity token of its own service account (scheduler.tf).
+  other_callers = {
+    hanok = [google_service_account.hanok_scheduler.email]
   }
 
   # Google Calendar is configured by setting its client id, and only then are its two secrets
@@ -190,12 +240,15 @@ locals {
 
   # An HTTP function checks the identity token of every request: minted for its own URL
   # (the audience its callers use: their CONVONET_<NAME>_URL without the endpoint) and
-  # belonging to one of its callers' service accounts. It is told both even while nobody
-  # calls it (an empty list, so it accepts no one).
+  # belonging to one of its callers' service accounts (the functions', then other_callers').
+  # It is told both even while nobody calls it (an empty list, so it accepts no one).
   caller_environment = {
     for name, callers in local.callers : name => local.functions[name].push_topic != null ? {} : {
-      "CONVONET_${upper(name)}_AUDIENCE"        = local.service_urls[name]
-      "CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", [for caller in callers : google_service_account.function[caller].email])
+      "CONVONET_${upper(name)}_AUDIENCE" = local.service_urls[name]
+      "CONVONET_${upper(name)}_ALLOWED_CALLERS" = join(",", concat(
+        [for caller in callers : google_service_account.function[caller].email],
+        lookup(local.other_callers, name, []),
+      ))
     }
   }
 
@@ -211,6 +264,16 @@ locals {
         CONVONET_SUITECRM_CLIENT_ID = var.suitecrm_client_id
       },
       var.suitecrm_username == "" ? {} : { CONVONET_SUITECRM_USERNAME = var.suitecrm_username },
+    )
+    # Twilio signs each webhook over the URL it called, Hosting's; hanok checks the signature
+    # against the same URL. Its REST credentials are optional: without them no reminder is
+    # sent (the auth token, a secret, is mounted regardless: it checks the webhooks).
+    hanok = merge(
+      { CONVONET_HANOK_PUBLIC_URL = var.hosting_url },
+      var.twilio_account_sid == "" ? {} : {
+        TWILIO_ACCOUNT_SID = var.twilio_account_sid
+        TWILIO_FROM_NUMBER = var.twilio_from_number
+      },
     )
   }
 

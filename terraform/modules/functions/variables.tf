@@ -112,12 +112,44 @@ variable "db_user" {
 
 variable "public_http_functions" {
   type        = set(string)
-  description = "HTTP functions that allow unauthenticated invocation because callers cannot attach Google ID tokens (Twilio webhooks, Firebase Hosting rewrites); they authenticate in the application. None today."
+  description = "HTTP functions that allow unauthenticated invocation because callers cannot attach Google ID tokens (Twilio webhooks, Firebase Hosting rewrites), besides those the functions table marks public (hanok); they authenticate in the application. None by default."
   default     = []
 
   validation {
     condition     = length(setintersection(var.public_http_functions, ["stt", "agent_turn", "tts", "monitor", "tools", "crm"])) == 0
     error_message = "Pub/Sub-pushed functions (stt, agent_turn, tts, monitor), tools and crm (called only with their callers' identity tokens) are never public."
+  }
+}
+
+variable "hosting_url" {
+  type        = string
+  description = "Base URL of the Firebase Hosting site (output default_url of the hosting module): where Twilio and guests reach hanok through Hosting's rewrites, and so the URL Twilio signs its webhooks over (hanok's CONVONET_HANOK_PUBLIC_URL)."
+
+  validation {
+    condition     = startswith(var.hosting_url, "https://") && !endswith(var.hosting_url, "/")
+    error_message = "hosting_url must be an https:// URL without a trailing slash."
+  }
+}
+
+variable "twilio_account_sid" {
+  type        = string
+  description = "Twilio account SID hanok sends reminders through (TWILIO_ACCOUNT_SID, not a secret; its auth token is the twilio-auth-token secret, which hanok always mounts to check webhook signatures). Empty: no reminders are sent."
+  default     = ""
+
+  validation {
+    condition     = var.twilio_account_sid == "" || can(regex("^AC[0-9a-f]{32}$", var.twilio_account_sid))
+    error_message = "twilio_account_sid must be empty or AC followed by 32 hexadecimal digits."
+  }
+}
+
+variable "twilio_from_number" {
+  type        = string
+  description = "Twilio number (E.164) hanok's reminders are sent from (TWILIO_FROM_NUMBER); required with twilio_account_sid, unused without it."
+  default     = ""
+
+  validation {
+    condition     = var.twilio_account_sid == "" || can(regex("^\\+[1-9][0-9]{6,14}$", var.twilio_from_number))
+    error_message = "twilio_from_number must be an E.164 number (+14155550188) when twilio_account_sid is set."
   }
 }
 

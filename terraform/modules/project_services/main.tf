@@ -10,6 +10,7 @@ locals {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com", # hanok's reminders (modules/functions/scheduler.tf)
     "cloudresourcemanager.googleapis.com",
     "firebase.googleapis.com",
     "firebasehosting.googleapis.com",

@@ -8,8 +8,9 @@
 
 locals {
   # Environment variable the secret is exposed as => Secret Manager secret id.
-  # CONVONET_OPERATOR_PASSWORD_HASH and TWILIO_AUTH_TOKEN are read by no function yet (the
-  # operator pages and telephony will); they are kept so existing values are not destroyed.
+  # CONVONET_OPERATOR_PASSWORD_HASH is read by no function yet (the operator pages will); it is
+  # kept so an existing value is not destroyed. TWILIO_AUTH_TOKEN is read by hanok (webhook
+  # signatures, reminders), later by telephony too.
   secrets = {
     CONVONET_DB_PASSWORD                   = "convonet-db-password"
     CONVONET_PIN_PEPPER                    = "convonet-pin-pepper"
