@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Protocol
 
 import pg8000.native
@@ -16,6 +17,24 @@ import pg8000.native
 from shared.settings import DatabaseSettings
 
 Row = dict[str, Any]
+
+
+@lru_cache(maxsize=2048)
+def _parsed(sql: str) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+    statement, make_vals = pg8000.native.to_statement(sql)
+    return statement, make_vals
+
+
+class _Connection(pg8000.native.Connection):  # type: ignore[misc]
+    """pg8000's connection, parsing each SQL text's named parameters once per process instead
+    of on every call (its parser reads the text a character at a time: ~0.4 ms a statement)."""
+
+    def run(self, sql: str, stream: Any = None, types: Any = None, **params: Any) -> Any:
+        if not params or stream is not None or types is not None:
+            return super().run(sql, stream=stream, types=types, **params)
+        statement, make_vals = _parsed(sql)
+        self._context = self.execute_unnamed(statement, make_vals(params), oids=())
+        return self._context.rows
 
 
 class Queries(Protocol):
@@ -38,13 +57,13 @@ class Database:
         s = self.settings
         password = s.db_password.get_secret_value() if s.db_password else None
         if s.db_host.startswith("/"):  # Cloud SQL's unix socket directory
-            return pg8000.native.Connection(
+            return _Connection(
                 s.db_user,
                 unix_sock=f"{s.db_host}/.s.PGSQL.{s.db_port}",
                 database=s.db_name,
                 password=password,
             )
-        return pg8000.native.Connection(
+        return _Connection(
             s.db_user, host=s.db_host, port=s.db_port, database=s.db_name, password=password
         )
 

@@ -228,3 +228,62 @@ def test_menu_availability_day_sheet_and_openapi(client: TestClient) -> None:
     assert {t["id"]: t["reservations"] for t in sheet["tables"]}["T5"] == [made["code"]]
     spec = client.get("/openapi.json").json()
     assert {"/api/reservations", "/api/reservations/{reservation_id}/cancel"} <= set(spec["paths"])
+
+
+def test_every_other_route_answers_bad_input_with_its_4xx(client: TestClient) -> None:
+    rid = _book(client, booking()).json()["reservation"]["id"]
+    cases = [
+        (
+            client.patch(f"{API}/{rid}", json={"tables": ["T1"]}, headers=AUTH),
+            400,
+            "invalid_request",
+        ),
+        (client.patch(f"{API}/{rid}", json={"time": "19:10"}, headers=AUTH), 400, "not_a_slot"),
+        (
+            client.patch(f"{API}/{rid}", json={"party_size": 40}, headers=AUTH),
+            400,
+            "party_too_large",
+        ),
+        (client.get(f"{API}/not-a-reservation", headers=AUTH), 404, "reservation_not_found"),
+        (client.get(f"{API}/code/nonsense", headers=AUTH), 404, "reservation_not_found"),
+        (
+            client.post(f"{API}/{rid}/cancel", json={"reason": "x" * 301}, headers=AUTH),
+            400,
+            "invalid_request",
+        ),
+        (client.post(f"{API}/{rid}/status", json={}, headers=AUTH), 400, "invalid_request"),
+        (
+            client.get(f"{API}/availability", params={"date": "2026-12-04"}, headers=AUTH),
+            400,
+            "invalid_request",
+        ),
+        (
+            client.get(
+                f"{API}/availability", params={"date": "soon", "party_size": 2}, headers=AUTH
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            client.get(
+                f"{API}/availability", params={"date": "2026-12-04", "party_size": 12}, headers=AUTH
+            ),
+            400,
+            "party_too_large",
+        ),
+        (
+            client.get(API, params={"phone": "nope-nope", "name": "Kim"}, headers=AUTH),
+            400,
+            "invalid_phone",
+        ),
+        (client.get(f"{API}/admin/day", headers=AUTH), 400, "invalid_request"),
+        (
+            client.post(
+                API, content=b"{not json", headers={**AUTH, "Content-Type": "application/json"}
+            ),
+            400,
+            "invalid_request",
+        ),
+    ]
+    for answer, status, code in cases:
+        assert (answer.status_code, answer.json()["error"]) == (status, code), answer.text
