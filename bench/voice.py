@@ -21,7 +21,7 @@ from typing import Any
 from google.cloud import firestore
 
 from bench.stats import peak_rss_by_process, summary
-from functions.agent_turn.agent.runner import split_sentences
+from functions.agent_turn.agent.speaker import split_sentences
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import DEMO_PIN, RunningStack
 from tests.wsclient import RelayClient, send_batch, stream_pcm

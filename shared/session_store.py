@@ -31,6 +31,7 @@ class Session:
     stt_provider: str | None = None
     tts_provider: str | None = None
     domain: str | None = None
+    llm_provider: str | None = None  # the session's choice of model (agent_turn's llm package)
 
 
 class SessionStore:
@@ -79,6 +80,7 @@ class SessionStore:
             stt_provider=d.get("stt_provider"),
             tts_provider=d.get("tts_provider"),
             domain=d.get("domain"),
+            llm_provider=d.get("llm_provider"),
         )
 
     def update_session(self, session_id: str, **fields: Any) -> None:

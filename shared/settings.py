@@ -10,7 +10,7 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -208,6 +208,31 @@ class AgentSettings(ToolCallerSettings):
         "(production uses the calling service account's identity token)",
     )
     tool_timeout_seconds: float = Field(default=10.0, gt=0, description="one tool call, at most")
+    # Cloud language models (functions/agent_turn/llm). A provider is configured when its key
+    # is set; a base URL points its SDK at another server (tests, a proxy, vLLM or Ollama).
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = None
+    anthropic_model: str | None = Field(default=None, description="default: claude-haiku-4-5")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(
+        default=None, description="with /v1; any OpenAI-compatible server: vLLM, Ollama, llama.cpp"
+    )
+    openai_model: str | None = Field(default=None, description="default: gpt-4.1-mini")
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    )
+    gemini_base_url: str | None = None
+    gemini_model: str | None = Field(default=None, description="default: gemini-2.5-flash")
+    llm_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="one provider's whole answer, at most"
+    )
+    llm_first_token_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="one provider's first streamed token, at most"
+    )
+    llm_fallback: str = Field(
+        default="anthropic,openai,gemini,rules",
+        description="comma-separated fallback order; providers without a key are skipped",
+    )
 
     @model_validator(mode="after")
     def _check_hanok_token(self) -> AgentSettings:

@@ -17,6 +17,8 @@ import time
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 META_KEY = "convonet/caller"
+# What each MCP server says of its tools in their _meta: the domain the agent routes by.
+DOMAIN_META = "convonet/domain"
 LIFETIME_SECONDS = 120.0  # one turn's tool calls; a replayed value is useless after this
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.mcp_tools import McpToolbox
-from functions.agent_turn.agent.rules_model import RulesChatModel
 from functions.agent_turn.agent.runner import (
     AgentOutcome,
     history_from_store,
@@ -30,10 +30,11 @@ from functions.agent_turn.agent.runner import (
     trim_history,
 )
 from functions.agent_turn.agent.turn_context import TurnContext
+from functions.agent_turn.models import chat_model_for, model_chain, route_and_model
+from functions.agent_turn.reply_out import ReplyPublisher
 from shared import topics
 from shared.bus import MAX_MESSAGE_BYTES, Bus, InboundMessage
 from shared.contracts import (
-    AgentReply,
     MonitorEvent,
     SessionOutbound,
     StageTiming,
@@ -41,8 +42,9 @@ from shared.contracts import (
 )
 from shared.handlers import deliver, tell_monitor
 from shared.handlers.steps import best_effort
-from shared.handlers.text_limits import declared_max_length, pieces_within, truncated
+from shared.handlers.text_limits import declared_max_length, truncated
 from shared.session_store import Session, SessionStore
+from shared.settings import AgentSettings
 from shared.tracing import current_trace
 from shared.ws_protocol import AgentFinal, Error, OutboundClientEvent
 
@@ -51,7 +53,6 @@ SERVICE = "agent_turn"
 SORRY = "Sorry, something went wrong on my side. Please try that again."
 NOT_SPOKEN = "the reply could not be spoken"
 
-PIECE_MAX_CHARS = declared_max_length(AgentReply, "text")
 TEXT_OUT_MAX_CHARS = declared_max_length(MonitorEvent, "text_out")
 DETAIL_MAX_CHARS = declared_max_length(MonitorEvent, "detail")
 # The turn document keeps the same bounded copy of the reply as the monitor (a Firestore
@@ -87,26 +88,6 @@ class _Delivery:
         ]
 
 
-def reply_pieces(
-    session: Session, message: VoiceTranscript, outcome: AgentOutcome
-) -> list[AgentReply]:
-    """The reply as ``agent-reply`` messages: one per sentence, a sentence too long for one
-    message cut between words (so all of it is still spoken), indexed in order, the last final."""
-    texts = pieces_within(outcome.sentences or [outcome.reply], PIECE_MAX_CHARS)
-    texts = texts or [outcome.reply.strip()]  # an empty reply still ends the turn's speech
-    return [
-        AgentReply(
-            session_id=session.id,
-            turn_id=message.turn_id,
-            sentence_index=index,
-            text=text,
-            is_final=index == len(texts) - 1,
-            tts_provider=session.tts_provider,
-        )
-        for index, text in enumerate(texts)
-    ]
-
-
 class AgentTurnHandler:
     def __init__(
         self,
@@ -114,6 +95,7 @@ class AgentTurnHandler:
         store: SessionStore,
         toolbox: McpToolbox,
         *,
+        settings: AgentSettings | None = None,
         memory_max_messages: int = 40,
         turn_deadline_seconds: float = 30.0,
         today: date | None = None,
@@ -121,21 +103,31 @@ class AgentTurnHandler:
         self.bus = bus
         self.store = store
         self.toolbox = toolbox
+        self.settings = settings
         self.today = today
-        self._graph: Any = None
+        self._graphs: dict[tuple[str, ...], Any] = {}
         self._graph_tools: list[BaseTool] | None = None
         self.memory_max_messages = memory_max_messages
         self.turn_deadline_seconds = turn_deadline_seconds
 
-    def graph(self) -> Any:
-        """The turn graph, compiled again only when the toolbox's tools change (an MCP server
-        that was out of reach joins a later turn). With no server reachable yet this fails the
-        turn aloud, and the next turn tries again."""
+    def graph(self, session: Session | None = None) -> Any:
+        """The turn graph for the session's chain of models, compiled once per chain and
+        again only when the toolbox's tools change (an MCP server that was out of reach joins
+        a later turn). With no server reachable yet this fails the turn aloud, and the next
+        turn tries again."""
         tools = self.toolbox.tools()
-        if self._graph is None or tools is not self._graph_tools:
-            self._graph = build_graph(RulesChatModel(today=self.today), tools)
-            self._graph_tools = tools
-        return self._graph
+        if tools is not self._graph_tools:
+            self._graphs, self._graph_tools = {}, tools
+        chain = self._chain(session)
+        if chain not in self._graphs:
+            self._graphs[chain] = build_graph(self._model(chain), tools, today=self.today)
+        return self._graphs[chain]
+
+    def _chain(self, session: Session | None) -> tuple[str, ...]:
+        return model_chain(self.settings, session)
+
+    def _model(self, chain: tuple[str, ...]) -> BaseChatModel:
+        return chat_model_for(chain, self.settings, self.today)
 
     def handle(self, inbound: InboundMessage) -> None:
         deliver(self.bus, topics.VOICE_TRANSCRIPT, VoiceTranscript, inbound, self._handle)
@@ -148,8 +140,9 @@ class AgentTurnHandler:
         try:
             if not self._turn_is_open(session, message):
                 return
-            outcome = self._run_agent(session, message)
-            delivery = self._deliver(session, message, outcome, started)
+            speech = ReplyPublisher(self.bus, session, message)
+            outcome = self._run_agent(session, message, speech)
+            delivery = self._deliver(session, message, outcome, started, speech)
         except Exception as exc:
             # Fail the turn now rather than let Pub/Sub retry it: the caller is waiting, a
             # retry after backoff would answer too late, and most of these failures (a reply
@@ -182,55 +175,50 @@ class AgentTurnHandler:
             return False
         return True
 
-    def _run_agent(self, session: Session, message: VoiceTranscript) -> AgentOutcome:
+    def _run_agent(
+        self, session: Session, message: VoiceTranscript, speech: ReplyPublisher
+    ) -> AgentOutcome:
         history = history_from_store(self.store.load_memory(session.id, session.user_id))
         trace = current_trace.get()
         context = TurnContext(
             session.user_id, message.turn_id, session.id, trace.traceparent if trace else None
         )
         return run_turn(
-            self.graph(),
+            self.graph(session),
             history,
             message.text,
             context,
             lambda work: self.toolbox.run(work, self.turn_deadline_seconds),
+            on_piece=speech,
         )
 
     def _deliver(
-        self, session: Session, message: VoiceTranscript, outcome: AgentOutcome, started: float
+        self,
+        session: Session,
+        message: VoiceTranscript,
+        outcome: AgentOutcome,
+        started: float,
+        speech: ReplyPublisher,
     ) -> _Delivery:
-        """Publish the reply's first piece (it starts speech), ``agent_final``, then the other
-        pieces. Every message is built, and so validated, before the first one goes out."""
+        """The speech went out piece by piece as the agent wrote it; then ``agent_final``. If the
+        speech did not all go out, the caller is told (the client keeps showing the text)."""
         agent_done = time.time()
-        pieces = reply_pieces(session, message, outcome)
         final = AgentFinal(
             text=truncated(outcome.reply, FINAL_TEXT_MAX_CHARS), turn_id=message.turn_id
         )
         final_envelope = self._outbound(session, message, final, "agent_final")
-        self.bus.publish(topics.AGENT_REPLY, pieces[0])  # the first piece starts speech: alone
-        first_piece_sent = time.time()
+        if not speech.finished:
+            speech.all_at_once(outcome.sentences or [outcome.reply])
+        first_piece_sent = speech.first_sent_at or time.time()
         self._send(final_envelope)
         final_sent = time.time()
-        self._publish_rest_of_speech(session, message, pieces[1:])
-        return _Delivery(started, agent_done, first_piece_sent, final_sent)
-
-    def _publish_rest_of_speech(
-        self, session: Session, message: VoiceTranscript, pieces: list[AgentReply]
-    ) -> None:
-        """The answer is out as text. If the rest of its speech cannot follow, the caller is
-        told it could not be spoken (the client keeps showing the text) and the turn stands."""
-        # The whole reply is ready at once, so the other pieces go out in one pipelined burst.
-        # tts checks the turn's cancellation mark before each piece, and the relay drops the
-        # audio of a cancelled turn.
-        try:
-            self.bus.publish_many(topics.AGENT_REPLY, pieces)
-        except Exception:
-            log.exception("reply pieces not published; the answer went out as text only")
+        if speech.speech_lost:
             not_spoken = Error(code="tts_failed", message=NOT_SPOKEN, turn_id=message.turn_id)
             best_effort(
                 "speech failure notice",
                 lambda: self._send(self._outbound(session, message, not_spoken, "error:speech")),
             )
+        return _Delivery(started, agent_done, first_piece_sent, final_sent)
 
     def _record(
         self,
@@ -256,6 +244,7 @@ class AgentTurnHandler:
                 timings,
                 tool_calls=outcome.tool_calls,
                 text_out=truncated(outcome.reply, TEXT_OUT_MAX_CHARS),
+                detail=route_and_model(outcome),
             ),
         )
         log.info(
@@ -265,6 +254,8 @@ class AgentTurnHandler:
                 "turn_latency_ms": round((delivery.final_sent - message.received_at) * 1000, 1),
                 "agent_ms": round((delivery.agent_done - delivery.started) * 1000, 1),
                 "tools": [c.name for c in outcome.tool_calls],
+                "domain": outcome.domain,
+                "routed_by": outcome.routed_by,
             },
         )
 
@@ -303,6 +294,7 @@ class AgentTurnHandler:
             reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
             status="answered",
             agent_done=True,
+            domain=outcome.domain,
             tool_calls=[c.model_dump() for c in outcome.tool_calls],
             timings={
                 t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings

@@ -7,6 +7,7 @@ from cloudevents.http import CloudEvent
 
 from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.handler import AgentTurnHandler
+from functions.agent_turn.llm.startup import check_keys
 from shared import log, runtime
 from shared.bus import decode_envelope
 from shared.handlers.steps import best_effort
@@ -14,11 +15,13 @@ from shared.settings import agent_settings
 
 settings = agent_settings()
 log.configure("agent_turn", settings.project_id, settings.log_level)
+check_keys(settings)  # a cloud model key that is set but refused stops the instance now
 # Built once per instance: the graph, the tools and the clients are reused by every turn.
 handler = AgentTurnHandler(
     runtime.bus(),
     runtime.session_store(),
     McpToolbox(settings),
+    settings=settings,
     memory_max_messages=settings.memory_max_messages,
 )
 # Load the tools now if the tools server answers, so the first turn does not wait for it; if it

@@ -27,7 +27,7 @@ from shared.mcp_server.dispatch import Dispatcher, failed
 from shared.mcp_server.recording import MonitorRecorder
 from shared.mcp_server.registry import to_json
 from shared.service_auth import CallerCheck
-from shared.tool_caller import InvalidCaller
+from shared.tool_caller import DOMAIN_META, InvalidCaller
 from shared.tracing import TraceContext
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def listing(dispatcher: Dispatcher) -> list[types.Tool]:
             annotations=types.ToolAnnotations(
                 readOnlyHint=spec.read_only, idempotentHint=True, openWorldHint=False
             ),
+            # The agent routes a turn to one domain's tools: each tool says which it is.
+            _meta={DOMAIN_META: spec.domain},
         )
         for spec in dispatcher.specs.values()
     ]

@@ -13,7 +13,8 @@ import pytest
 
 from functions.agent_turn import handler as agent_turn
 from functions.agent_turn.agent.mcp_tools import McpToolbox
-from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
+from functions.agent_turn.agent.runner import AgentOutcome
+from functions.agent_turn.agent.speaker import split_sentences
 from functions.agent_turn.handler import AgentTurnHandler
 from functions.tools.productivity.todos import todos_of
 from local.services import free_port
@@ -212,11 +213,16 @@ def _events(messages: list[object]) -> list[dict[str, object]]:
 
 
 def test_a_reply_over_the_monitor_limit_is_spoken_shown_stored_and_recorded(  # type: ignore[no-untyped-def]
-    handler, session, store, db, tap
+    handler, session, store, db, tap, monkeypatch
 ) -> None:
-    for i in range(20):
-        title = f"item {i:02d} " + "lorem " * 80
-        _seed_todo(db, session.user_id, title.strip(), f"seed:{i}")
+    long_reply = "You have 20 todos: " + " ".join(
+        f"Item {i:02d} " + "lorem " * 70 + "ends." for i in range(20)
+    )
+
+    def long_turn(*args: object, **kwargs: object) -> AgentOutcome:
+        return AgentOutcome(long_reply, split_sentences(long_reply))
+
+    monkeypatch.setattr(agent_turn, "run_turn", long_turn)
     outbound, replies, monitor = (
         tap(topics.SESSION_OUTBOUND),
         tap(topics.AGENT_REPLY),
@@ -323,10 +329,14 @@ def test_a_tools_server_out_of_reach_fails_the_turn_aloud(  # type: ignore[no-un
 def test_speech_that_cannot_follow_the_answer_is_reported_as_not_spoken(  # type: ignore[no-untyped-def]
     handler, session, store, tap, monkeypatch
 ) -> None:
-    def reply_topic_down(*args: object, **kwargs: object) -> list[str]:
-        raise TimeoutError("publish timed out")
+    publish = handler.bus.publish
 
-    monkeypatch.setattr(handler.bus, "publish_many", reply_topic_down)
+    def reply_topic_down_after_the_first(topic: str, message: object, **kwargs: object) -> str:
+        if topic == topics.AGENT_REPLY and getattr(message, "sentence_index", 0) > 0:
+            raise TimeoutError("publish timed out")
+        return publish(topic, message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(handler.bus, "publish", reply_topic_down_after_the_first)
     outbound = tap(topics.SESSION_OUTBOUND)
     handler.handle(_inbound(session, "t17", "add a todo to buy milk"))
 

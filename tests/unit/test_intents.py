@@ -1,11 +1,13 @@
-"""The rules model's intent parser: phrasings, slots and due-day resolution."""
+"""The rules model's intent parser (the entry point, todos now in productivity_intents):
+phrasings, slots and due-day resolution."""
 
 from datetime import date, timedelta
 
 import pytest
 
-from functions.agent_turn.agent import intents
-from functions.agent_turn.agent.intents import Intent, parse, resolve_day, split_due
+from functions.agent_turn.agent import spoken
+from functions.agent_turn.agent.intents import Answer, Intent, parse
+from functions.agent_turn.agent.productivity_when import When, split_when
 
 pytestmark = pytest.mark.unit
 
@@ -80,24 +82,25 @@ def test_weekday_resolution_relative_to_today(day: str) -> None:
 
 
 @pytest.mark.parametrize("offset", range(7))
-def test_resolve_day_is_always_one_to_seven_days_ahead(offset: int) -> None:
+def test_a_weekday_is_always_one_to_seven_days_ahead(offset: int) -> None:
     today = TODAY + timedelta(days=offset)
-    for word in intents._WEEKDAYS:
-        resolved = resolve_day(word, today)
+    for word in spoken.WEEKDAYS:
+        resolved = When.of(word, today).day
+        assert resolved is not None
         assert 1 <= (resolved - today).days <= 7
         assert resolved.strftime("%A").lower() == word
 
 
-def test_resolve_day_relative_words() -> None:
-    assert resolve_day("Today", TODAY) == TODAY
-    assert resolve_day("tonight", TODAY) == TODAY
-    assert resolve_day("TOMORROW", TODAY) == date(2026, 1, 2)
-    assert resolve_day("tomorrow", date(2025, 12, 31)) == date(2026, 1, 1)
+def test_relative_days() -> None:
+    assert When.of("today", TODAY).day == TODAY
+    assert When.of("tonight", TODAY).day == TODAY
+    assert When.of("tomorrow", TODAY).day == date(2026, 1, 2)
+    assert When.of("tomorrow", date(2025, 12, 31)).day == date(2026, 1, 1)
 
 
-def test_split_due_leaves_titles_without_a_day_alone() -> None:
-    assert split_due("call the monday club", TODAY) == ("call the monday club", None)
-    assert split_due("buy milk on friday", TODAY) == ("buy milk", "2026-01-02")
+def test_split_when_leaves_titles_without_a_day_alone() -> None:
+    assert split_when("call the monday club") == ("call the monday club", "")
+    assert split_when("buy milk on friday") == ("buy milk", "on friday")
 
 
 @pytest.mark.parametrize(
@@ -148,13 +151,15 @@ def test_complete(utterance: str, title: str) -> None:
         "what is the weather",
         "add milk",
         "buy milk tomorrow",
-        "add a todo",
         "tell me a joke",
-        "transfer me to billing",
     ],
 )
 def test_unrelated_is_none(utterance: str) -> None:
     assert parse(utterance, TODAY) is None
+
+
+def test_a_todo_without_a_title_is_asked_for() -> None:
+    assert parse("add a todo", TODAY) == Answer("What should the todo say?", "add_todo")
 
 
 def test_add_takes_priority_over_complete_and_list_words() -> None:

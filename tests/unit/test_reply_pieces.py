@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from functions.agent_turn.agent.runner import AgentOutcome, split_sentences
-from functions.agent_turn.handler import PIECE_MAX_CHARS, reply_pieces
+from functions.agent_turn.agent.speaker import Speaker, split_sentences
+from functions.agent_turn.reply_out import PIECE_MAX_CHARS, ReplyPublisher
 from shared.contracts import AgentReply, MonitorEvent, VoiceTranscript
 from shared.handlers.text_limits import (
     TRUNCATION_MARKER,
@@ -93,9 +93,34 @@ MESSAGE = VoiceTranscript(
 )
 
 
-def _pieces(reply: str) -> list[AgentReply]:
-    outcome = AgentOutcome(reply, split_sentences(reply))
-    return reply_pieces(SESSION, MESSAGE, outcome)
+class Published:
+    """A bus that keeps what is published to agent-reply."""
+
+    def __init__(self) -> None:
+        self.pieces: list[AgentReply] = []
+
+    def publish(self, topic: str, message: AgentReply, **_: object) -> str:
+        self.pieces.append(message)
+        return "id"
+
+
+def _pieces(reply: str, *, streamed_in: int = 1) -> list[AgentReply]:
+    """The pieces published for ``reply``, as a model streams it in ``streamed_in`` chunks."""
+    bus = Published()
+    speaker = Speaker(ReplyPublisher(bus, SESSION, MESSAGE))  # type: ignore[arg-type]
+    size = max(1, len(reply) // streamed_in + 1)
+    for start in range(0, len(reply), size):
+        speaker.feed(reply[start : start + size])
+    speaker.finish()
+    return bus.pieces
+
+
+def test_a_streamed_reply_is_cut_as_the_whole_reply_would_be() -> None:
+    reply = "Okay, I found three. First the dentist; then the bank; then milk. That's all!"
+    whole = [p.text for p in _pieces(reply)]
+    assert whole == split_sentences(reply)
+    for chunks in (2, 5, 17, len(reply)):
+        assert [p.text for p in _pieces(reply, streamed_in=chunks)] == whole
 
 
 def test_reply_pieces_are_valid_contiguous_and_final_on_the_last() -> None:
@@ -120,3 +145,17 @@ def test_a_short_reply_keeps_its_pieces() -> None:
 def test_an_empty_reply_is_one_final_empty_piece() -> None:
     [piece] = _pieces("")
     assert piece.text == "" and piece.is_final and piece.sentence_index == 0
+
+
+def test_a_piece_goes_out_the_moment_the_next_one_begins_and_the_last_at_the_end() -> None:
+    bus = Published()
+    speaker = Speaker(ReplyPublisher(bus, SESSION, MESSAGE))  # type: ignore[arg-type]
+    speaker.feed("You're booked for Friday at seven.")
+    assert bus.pieces == []  # it may be the last piece: not yet
+    speaker.feed(" Your code is K 7")
+    assert [(p.text, p.is_final) for p in bus.pieces] == [
+        ("You're booked for Friday at seven.", False)
+    ]
+    speaker.feed(" Q M.")
+    speaker.finish()
+    assert [(p.text, p.is_final) for p in bus.pieces][1:] == [("Your code is K 7 Q M.", True)]

@@ -18,9 +18,9 @@ from functions.agent_turn.agent.runner import (
     history_from_store,
     history_to_store,
     run_turn,
-    split_sentences,
     trim_history,
 )
+from functions.agent_turn.agent.speaker import split_sentences
 from functions.agent_turn.agent.turn_context import TurnContext, current_turn
 from shared.contracts import ToolCallRecord
 

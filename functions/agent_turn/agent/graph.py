@@ -1,29 +1,59 @@
-"""The turn graph: the model decides, tools act, the model answers; repeat until no tool calls."""
+"""The turn graph, compiled once per set of tools: **route** (which domain the turn is in) →
+that domain's **agent** (its own system prompt, only its own tools plus transfer) → **tools**
+→ the same agent again, until it answers without a tool call (the **reply**)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
+from functions.agent_turn.agent.domains import DOMAINS, tools_for
+from functions.agent_turn.agent.routing import DOMAIN_KEY, Classifier, Router
 from functions.agent_turn.agent.tool_results import tool_error_result
 
 
-def build_graph(model: BaseChatModel, tools: list[BaseTool]) -> Any:
-    bound = model.bind_tools(tools)
+class TurnState(MessagesState):
+    domain: str
+    routed_by: str
 
-    def call_model(state: MessagesState, config: RunnableConfig) -> dict[str, Any]:
-        return {"messages": [bound.invoke(state["messages"], config)]}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("agent", call_model)
+def build_graph(
+    model: BaseChatModel,
+    tools: list[BaseTool],
+    *,
+    today: date | None = None,
+    classify: Classifier | None = None,
+) -> Any:
+    """``today`` fixes the date the router's parser reads relative dates from (tests)."""
+    router = Router(tools, today or getattr(model, "today", None), classify)
+    agents = {name: model.bind_tools(tools_for(d, tools)) for name, d in DOMAINS.items()}
+    prompts = {name: SystemMessage(d.system_prompt()) for name, d in DOMAINS.items()}
+
+    def route(state: TurnState) -> dict[str, Any]:
+        chosen = router.route(state["messages"])
+        return {"domain": chosen.domain, "routed_by": chosen.how}
+
+    async def agent(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
+        domain = state["domain"]
+        answer = await agents[domain].ainvoke([prompts[domain], *state["messages"]], config)
+        if isinstance(answer, AIMessage) and not answer.tool_calls:
+            answer.additional_kwargs[DOMAIN_KEY] = domain  # the next turn sticks to it
+        return {"messages": [answer]}
+
+    graph = StateGraph(TurnState)
+    graph.add_node("route", route)
+    graph.add_node("agent", agent)
     # A failed tool call becomes a clear result for the model, never the exception's text.
     graph.add_node("tools", ToolNode(tools, handle_tool_errors=tool_error_result))
-    graph.add_edge(START, "agent")
+    graph.add_edge(START, "route")
+    graph.add_edge("route", "agent")
     graph.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
     graph.add_edge("tools", "agent")
     return graph.compile()

@@ -38,6 +38,9 @@ _YES = re.compile(
 _NO = re.compile(r"^(?:no|nope|nah|don't|do not|never mind|keep it|leave it)\b|\bdon't cancel\b")
 _CANCEL = re.compile(r"\bcancel\b.*\b(?:reservation|booking|table|dinner)\b")
 _CANCEL_IT = re.compile(r"\bcancel(?: it| that)?\b")
+_KEEP = re.compile(
+    r"\b(?:don't|do not|never mind)\b.*\bcancel\b|\bkeep (?:it|the|my)\b|\bleave it\b"
+)
 _RESERVATION = re.compile(r"\b(?:reservations?|bookings?)\b")
 _LOOK_UP = re.compile(
     r"\b(?:what|which|when|any|show|list|read|look|lookup|find|check|tell|details|"
@@ -50,7 +53,9 @@ _CHANGE = re.compile(
 _INSTEAD = re.compile(r"\bmake it\b|\binstead\b")
 _BOOK = re.compile(
     r"\b(?:book|reserve)\b|\bmake (?:a |me a |us a )?(?:reservation|booking)\b|"
-    r"\b(?:like|want|need|get|grab) (?:a |us a |me a )?table\b|^(?:a )?table for\b|\bwait ?list\b"
+    r"\b(?:like|want|need|get|grab) (?:a |us a |me a )?table\b|^(?:a )?table for\b|\bwait ?list\b|"
+    r"\b(?:lunch|dinner|brunch) for (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
+    r"\b(?:put|pencil|write) (?:me|us) down for\b"
 )
 _WAITLIST = re.compile(r"\bwait ?list\b|\bwaiting list\b")
 _ASK_AGAIN = re.compile(r"\b(?:what|how) about\b|\binstead\b|\bis there\b|\bany\b|\bdo you have\b")
@@ -180,7 +185,10 @@ def _follow_up(heard: Heard, context: Context, today: dt.date) -> Intent | Answe
 
 
 def _after_offer(heard: Heard, context: Context) -> Intent | Answer | None:
-    if _NO.search(heard.words):
+    # "No, I still want to cancel" cancels: the verb decides, not the "no" before it.
+    if _KEEP.search(heard.words) or (
+        _NO.search(heard.words) and not _CANCEL_IT.search(heard.words)
+    ):
         return Answer(KEPT, "cancel_reservation")
     if _YES.search(heard.words) or _CANCEL_IT.search(heard.words):
         args = _with_code(heard, context, {"accept_retention_offer": True})

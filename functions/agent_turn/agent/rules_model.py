@@ -1,9 +1,10 @@
 """The offline model: a chat model that needs no network and no keys.
 
 It reads the last human message with the intent parser (and what the previous turn left, for
-follow-ups) and answers with a tool call or a question, then turns the tool results into a
-spoken reply (todo_replies, hanok_replies). It speaks LangChain's chat-model interface, so the
-graph treats it exactly like Claude, GPT or Gemini.
+follow-ups) and answers with a tool call or a question (or small talk: small_talk), then turns
+the tool results into a spoken reply (productivity_replies, hanok_replies, transfer_intents).
+It speaks LangChain's chat-model interface, so the graph treats it exactly like Claude, GPT or
+Gemini.
 """
 
 from __future__ import annotations
@@ -14,12 +15,26 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from functions.agent_turn.agent import hanok_replies, intents, todo_replies
+from functions.agent_turn.agent import (
+    hanok_replies,
+    healthcare_replies,
+    intents,
+    mortgage_replies,
+    productivity_replies,
+    small_talk,
+    transfer_intents,
+)
 from functions.agent_turn.agent.dialogue import (
     Answer,
     Intent,
@@ -29,15 +44,21 @@ from functions.agent_turn.agent.dialogue import (
 )
 from functions.agent_turn.agent.hanok_intents import TOOLS as HANOK_TOOLS
 
-FALLBACK = (
-    "Sorry, I didn't catch a request I can help with. You can say things like "
-    "add a todo to buy milk, or book a table for two tomorrow at seven."
-)
+FALLBACK = small_talk.FALLBACK
 REPLIES: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
-    **todo_replies.REPLIES,
+    **productivity_replies.REPLIES,
+    **mortgage_replies.REPLIES,
+    **healthcare_replies.REPLIES,
     **hanok_replies.REPLIES,
+    **transfer_intents.REPLIES,
 }
-UNAVAILABLE: dict[str, str] = {**todo_replies.UNAVAILABLE, **hanok_replies.UNAVAILABLE}
+UNAVAILABLE: dict[str, str] = {
+    **productivity_replies.UNAVAILABLE,
+    **mortgage_replies.UNAVAILABLE,
+    **healthcare_replies.UNAVAILABLE,
+    **hanok_replies.UNAVAILABLE,
+    **transfer_intents.UNAVAILABLE,
+}
 SOMETHING_BROKE = "Sorry, I couldn't do that just now."
 TRY_AGAIN = "Please try again in a moment."
 NOT_REACHABLE = f"{hanok_replies.NOT_REACHABLE} {TRY_AGAIN}"
@@ -53,10 +74,12 @@ def _apology(tool_name: str, result: dict[str, Any]) -> str:
 
 
 class RulesChatModel(BaseChatModel):
-    """Deterministic intent-and-slot model. ``today`` is fixed in tests, else the current date."""
+    """Deterministic intent-and-slot model. ``today`` is fixed in tests, else the current date;
+    ``now`` (the caller's local time, for "in two hours") likewise, else the current time."""
 
     tool_names: tuple[str, ...] = ()
     today: date | None = None
+    now: datetime | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -88,18 +111,26 @@ class RulesChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=self._respond(messages))])
 
     def _respond(self, messages: list[BaseMessage]) -> AIMessage:
+        # The domain's system prompt is for LLMs; the parser reads the conversation only.
+        messages = [m for m in messages if not isinstance(m, SystemMessage)]
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage):
             return AIMessage(content=self._reply_from_tools(messages))
         if isinstance(last, HumanMessage):
             today = self.today or datetime.now(UTC).date()
-            understood = intents.parse(str(last.content), today, context_of(messages))
+            now = self.now or (None if self.today else datetime.now(UTC).replace(tzinfo=None))
+            said = str(last.content)
+            understood = intents.parse(said, today, context_of(messages), now)
+            understood = understood or small_talk.chat(said, today)
             return self._act_on(understood, len(messages))
         return AIMessage(content=FALLBACK)
 
     def _act_on(self, understood: Intent | Answer | None, ordinal: int) -> AIMessage:
         if understood is None:
             return AIMessage(content=FALLBACK)
+        if isinstance(understood, small_talk.Said):  # needs no tool; a closing ends the call
+            ends = {"ends_call": True} if understood.ends_call else {}
+            return AIMessage(content=understood.text, additional_kwargs=ends)
         if understood.tool not in self.tool_names:
             # Hanok Table's server out of reach this turn: say so, rather than "didn't catch".
             unbound = NOT_REACHABLE if understood.tool in HANOK_TOOLS else FALLBACK

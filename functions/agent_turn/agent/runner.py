@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
@@ -20,27 +19,12 @@ from langchain_core.messages import (
 )
 
 from functions.agent_turn.agent.content import text_of
+from functions.agent_turn.agent.speaker import Emit, Speaker
 from functions.agent_turn.agent.turn_context import TurnContext, within_turn
+from functions.agent_turn.llm.fallback import Answered, answered_of
 from shared.contracts import ToolCallRecord
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
-_LIST_ITEM = re.compile(r"(?<=;)\s+")
-_LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+(.+)$")
 RECURSION_LIMIT = 12  # agent -> tools -> agent ... at most six tool rounds in one turn
-
-
-def split_sentences(text: str) -> list[str]:
-    """Speakable pieces, in order: sentences, list items ("a; b; c") apart, and the first
-    sentence's lead-in clause ("Okay," or "You have two todos:") alone, so the first audio is
-    ready after a few syllables of synthesis rather than a whole sentence."""
-    pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
-        pieces.extend(p.strip() for p in _LIST_ITEM.split(sentence) if p.strip())
-    if pieces:
-        match = _LEAD_IN.match(pieces[0])
-        if match and len(match.group(2).split()) >= 3:
-            pieces[0:1] = [match.group(1), match.group(2)]
-    return pieces
 
 
 class ToolRecorder(BaseCallbackHandler):
@@ -96,6 +80,9 @@ class AgentOutcome:
     sentences: list[str]
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     history: list[BaseMessage] = field(default_factory=list)
+    domain: str = ""  # where the turn was routed, and how (routing.py)
+    routed_by: str = ""
+    answered: Answered | None = None  # which model answered, after which fallbacks
 
 
 def trim_history(messages: list[BaseMessage], max_messages: int) -> list[BaseMessage]:
@@ -123,24 +110,56 @@ def run_turn(
     text: str,
     context: TurnContext,
     run: Callable[[Coroutine[Any, Any, Any]], Any],
+    on_piece: Emit | None = None,
 ) -> AgentOutcome:
     """One turn of the graph, run to its end by ``run`` (the MCP toolbox's event loop: the
-    tools are async and live on that loop's session)."""
+    tools are async and live on that loop's session). With ``on_piece`` the reply is handed on
+    piece by piece as the model streams it."""
     recorder = ToolRecorder()
-    state = run(
-        within_turn(
-            context,
-            graph.ainvoke(
-                {"messages": [*history, HumanMessage(content=text)]},
-                config={
-                    "configurable": {"turn_context": context},
-                    "callbacks": [recorder],
-                    "recursion_limit": RECURSION_LIMIT,
-                },
-            ),
-        )
-    )
+    inputs = {"messages": [*history, HumanMessage(content=text)]}
+    config = {
+        "configurable": {"turn_context": context},
+        "callbacks": [recorder],
+        "recursion_limit": RECURSION_LIMIT,
+    }
+    speaker = Speaker(on_piece or (lambda piece, final: None))
+    state = run(within_turn(context, _streamed(graph, inputs, config, speaker)))
     messages: list[BaseMessage] = state["messages"]
     final = messages[-1]
     reply = text_of(final.content) if isinstance(final, AIMessage) else ""
-    return AgentOutcome(reply, split_sentences(reply), recorder.records, messages)
+    return AgentOutcome(
+        reply,
+        speaker.spoken,
+        recorder.records,
+        messages,
+        domain=state.get("domain", ""),
+        routed_by=state.get("routed_by", ""),
+        answered=_answered(messages),
+    )
+
+
+def _answered(messages: list[BaseMessage]) -> Answered | None:
+    """Who wrote the turn's last answer, and every provider passed over on the way."""
+    found = [a for m in messages if isinstance(m, AIMessage) and (a := answered_of(m))]
+    if not found:
+        return None
+    passed_over = [f for a in found for f in a.fallbacks]
+    return replace(found[-1], fallbacks=passed_over)
+
+
+async def _streamed(
+    graph: Any, inputs: dict[str, Any], config: dict[str, Any], speaker: Speaker
+) -> dict[str, Any]:
+    """The graph's final state; on the way, the text the agent writes goes to the speaker."""
+    state: dict[str, Any] = {}
+    async for mode, data in graph.astream(
+        inputs, config=config, stream_mode=["messages", "values"]
+    ):
+        if mode == "values":
+            state = data
+            continue
+        chunk, meta = data
+        if meta.get("langgraph_node") == "agent" and isinstance(chunk, AIMessage):
+            speaker.feed(text_of(chunk.content))
+    speaker.finish()
+    return state

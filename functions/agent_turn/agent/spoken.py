@@ -1,4 +1,4 @@
-"""Dates, times and party sizes as a caller says them to a restaurant.
+"""Dates, times and party sizes as a caller says them to a restaurant (or to a diary).
 
 Spoken numbers become digits with text2num ("six thirty" -> "6 30", "party of eight" -> "party
 of 8", "the twelfth" -> "the 12th"); month and weekday names come from Python's calendar. Dates
@@ -8,6 +8,11 @@ dateparser was measured for the dates: about 1 ms a call once warm, but some 430
 import and first call (a cold instance's first turn), it needs the date phrase cut out of the
 utterance first, and it resolves "the 12th" a year ahead. The handful of forms a caller uses
 (today, tomorrow, a weekday, "December 12th", "the 12th") are a few lines of datetime instead.
+
+A diary's hours differ from a restaurant's: ``spoken_time(..., office=True)`` reads a bare 9 as
+the morning and a bare 3 as the afternoon; ``part_of_day`` gives "tomorrow evening" its hour
+(morning 09:00, afternoon 15:00, evening 18:00, tonight 20:00), and ``spoken_offset`` and
+``spoken_duration`` read "in two hours" and "for an hour and a half".
 """
 
 from __future__ import annotations
@@ -44,6 +49,22 @@ _TO = re.compile(rf"\bto\s+(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
 _BARE = re.compile(rf"(?<!\bfor )(?<!\bof )\b(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
 _NOON = re.compile(r"\b(?:noon|midday)\b")
 _PAST_TO_MINUTES = {"half past": 30, "quarter past": 15, "quarter to": -15}
+_MIDNIGHT = re.compile(r"\bmidnight\b")
+_MORNING = re.compile(r"\b(?:morning|breakfast)\b")
+_AFTERNOON = re.compile(r"\bafternoon\b")
+_EVENING = re.compile(r"\b(?:evening|tonight|night|dinner)\b")
+_PARTS_OF_DAY = (
+    (_MORNING, "09:00"),
+    (_AFTERNOON, "15:00"),
+    (re.compile(r"\b(?:tonight|night)\b"), "20:00"),
+    (_EVENING, "18:00"),
+)
+_SPAN = (
+    r"(?P<n>half an|an|a|\d+(?:\.\d+)?)\s+(?P<unit>hours?|hrs?|minutes?|mins?)"
+    r"(?P<half> and a half)?"
+)
+_OFFSET = re.compile(rf"\bin\s+{_SPAN}\b")
+_DURATION = re.compile(rf"\bfor\s+{_SPAN}\b")
 
 _PARTY = [
     re.compile(r"\bparty of\s+(?P<n>\d{1,2})\b"),
@@ -109,22 +130,28 @@ def _day_of_month(day: int, today: date) -> date | None:
     return None
 
 
-def spoken_time(text: str, *, after_to: bool = False, bare: bool = False) -> str | None:
+def spoken_time(
+    text: str, *, after_to: bool = False, bare: bool = False, office: bool = False
+) -> str | None:
     """The time of day a normalized utterance names, as HH:MM. ``after_to`` also reads "to 8"
-    (as in "move it to 8"), ``bare`` a number alone ("6 30 then", after times were offered)."""
+    (as in "move it to 8"), ``bare`` a number alone ("6 30 then", after times were offered),
+    ``office`` a bare hour as a diary means it (9 in the morning, 3 in the afternoon)."""
     if _NOON.search(text):
         return "12:00"
+    if office and _MIDNIGHT.search(text):
+        return "00:00"
+    hour_of = _office_hour if office else _hour
     match = _PAST_TO.search(text)
     if match:
         minutes = _PAST_TO_MINUTES[match.group("part")]
         hour = int(match.group("hour")) - (1 if minutes < 0 else 0)
-        return _clock(_hour(hour, match.group("meridiem"), text), minutes % 60)
+        return _clock(hour_of(hour, match.group("meridiem"), text), minutes % 60)
     extra = ((_TO,) if after_to else ()) + ((_BARE,) if bare else ())
     for pattern in (_MERIDIEM, _OCLOCK, _AT, *extra):
         match = pattern.search(_without_dates(text) if pattern is _BARE else text)
         if match:
             found = match.groupdict()
-            hour = _hour(int(found["hour"]), found.get("meridiem"), text)
+            hour = hour_of(int(found["hour"]), found.get("meridiem"), text)
             return _clock(hour, int(found.get("minutes") or 0))
     return None
 
@@ -144,6 +171,47 @@ def _hour(hour: int, meridiem: str | None, text: str) -> int:
     if re.search(r"\b(?:lunch|brunch)\b", text):
         return hour + 12 if 1 <= hour <= 5 else hour
     return hour + 12 if 1 <= hour <= 10 else hour
+
+
+def _office_hour(hour: int, meridiem: str | None, text: str) -> int:
+    """A bare hour as a diary means it: 7 to 11 in the morning, 12 to 6 in the afternoon,
+    unless the words say which half of the day."""
+    if meridiem:
+        return hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 12:
+        return hour
+    if _EVENING.search(text) or _AFTERNOON.search(text):
+        return hour % 12 + 12
+    if _MORNING.search(text):
+        return hour % 12
+    return hour + 12 if 1 <= hour <= 6 else hour
+
+
+def part_of_day(text: str) -> str | None:
+    """The hour a part of the day stands for ("tomorrow evening": 18:00), as HH:MM."""
+    for pattern, hhmm in _PARTS_OF_DAY:
+        if pattern.search(text):
+            return hhmm
+    return None
+
+
+def spoken_offset(text: str) -> timedelta | None:
+    """How far ahead "in two hours", "in 20 minutes" or "in half an hour" is."""
+    match = _OFFSET.search(text)
+    return timedelta(minutes=_minutes_of(match)) if match else None
+
+
+def spoken_duration(text: str) -> int | None:
+    """How many minutes "for an hour", "for 90 minutes" or "for an hour and a half" last."""
+    match = _DURATION.search(text)
+    return _minutes_of(match) if match else None
+
+
+def _minutes_of(match: re.Match[str]) -> int:
+    count = match.group("n")
+    number = 0.5 if count == "half an" else 1.0 if count in ("a", "an") else float(count)
+    number += 0.5 if match.group("half") else 0
+    return round(number * (60 if match.group("unit").startswith("h") else 1))
 
 
 def _clock(hour: int, minutes: int) -> str | None:

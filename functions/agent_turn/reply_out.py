@@ -1,0 +1,70 @@
+"""The reply's speech going out while the agent still works: each piece the speaker hands on is
+published to ``agent-reply`` at once (the first one starts synthesis), indexed in order, a
+piece too long for one message cut between words, ``is_final`` on the last."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from shared import topics
+from shared.bus import Bus
+from shared.contracts import AgentReply, VoiceTranscript
+from shared.handlers.text_limits import cut_to_fit, declared_max_length
+from shared.session_store import Session
+
+log = logging.getLogger(__name__)
+PIECE_MAX_CHARS = declared_max_length(AgentReply, "text")
+
+
+class ReplyPublisher:
+    """If the first piece cannot be published the error is raised (the turn fails aloud); if a
+    later one cannot, the rest is dropped and ``speech_lost`` says so (the answer stands as
+    text, and the caller is told it could not all be spoken)."""
+
+    def __init__(self, bus: Bus, session: Session, message: VoiceTranscript):
+        self.bus = bus
+        self.session = session
+        self.message = message
+        self.next_index = 0
+        self.first_sent_at: float | None = None
+        self.last_sent_at: float | None = None
+        self.speech_lost = False
+
+    def __call__(self, text: str, final: bool) -> None:
+        parts = cut_to_fit(text, PIECE_MAX_CHARS)
+        for i, part in enumerate(parts):
+            if self.speech_lost:
+                return
+            try:
+                self._publish(part, final and i == len(parts) - 1)
+            except Exception:
+                if self.first_sent_at is None:
+                    raise
+                log.exception("a reply piece was not published; the rest is text only")
+                self.speech_lost = True
+
+    def all_at_once(self, sentences: list[str]) -> None:
+        """A reply that did not stream: its pieces now, the last one final."""
+        pieces = sentences or [""]
+        for i, text in enumerate(pieces):
+            self(text, i == len(pieces) - 1)
+
+    def _publish(self, text: str, final: bool) -> None:
+        piece = AgentReply(
+            session_id=self.session.id,
+            turn_id=self.message.turn_id,
+            sentence_index=self.next_index,
+            text=text,
+            is_final=final,
+            tts_provider=self.session.tts_provider,
+        )
+        self.bus.publish(topics.AGENT_REPLY, piece)
+        self.next_index += 1
+        self.last_sent_at = time.time()
+        if self.first_sent_at is None:
+            self.first_sent_at = self.last_sent_at
+
+    @property
+    def finished(self) -> bool:
+        return self.last_sent_at is not None
