@@ -134,6 +134,16 @@ class Bus:
         ]
         return [self._wait(topic, future, m.session_id, timeout) for future, m in pending]
 
+    def start_publish(self, topic: str, message: Contract) -> Any:
+        """Send in the session's order without waiting; ``finish_publish`` waits for it."""
+        data = message.model_dump_json().encode()
+        return self._send(topic, data, self._attributes(message), message.session_id)
+
+    def finish_publish(
+        self, topic: str, pending: Any, message: Contract, timeout: float = 30.0
+    ) -> str:
+        return self._wait(topic, pending, message.session_id, timeout)
+
     def _attributes(self, message: Contract, relay_id: str | None = None) -> dict[str, str]:
         attributes = {"session_id": message.session_id, "turn_id": message.turn_id}
         if relay_id:

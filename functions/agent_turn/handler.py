@@ -212,6 +212,7 @@ class AgentTurnHandler:
         first_piece_sent = speech.first_sent_at or time.time()
         self._send(final_envelope)
         final_sent = time.time()
+        speech.settle()
         if speech.speech_lost:
             not_spoken = Error(code="tts_failed", message=NOT_SPOKEN, turn_id=message.turn_id)
             best_effort(

@@ -18,9 +18,11 @@ PIECE_MAX_CHARS = declared_max_length(AgentReply, "text")
 
 
 class ReplyPublisher:
-    """If the first piece cannot be published the error is raised (the turn fails aloud); if a
-    later one cannot, the rest is dropped and ``speech_lost`` says so (the answer stands as
-    text, and the caller is told it could not all be spoken)."""
+    """The first piece is published and waited for: if it cannot go out the error is raised
+    (the turn fails aloud). Later pieces are sent in order without waiting, so neither the
+    agent nor ``agent_final`` waits on them; ``settle`` waits for them after the answer, and
+    if one failed ``speech_lost`` says so (the answer stands as text, and the caller is told
+    it could not all be spoken)."""
 
     def __init__(self, bus: Bus, session: Session, message: VoiceTranscript):
         self.bus = bus
@@ -30,6 +32,7 @@ class ReplyPublisher:
         self.first_sent_at: float | None = None
         self.last_sent_at: float | None = None
         self.speech_lost = False
+        self._pending: list[tuple[object, AgentReply]] = []
 
     def __call__(self, text: str, final: bool) -> None:
         parts = cut_to_fit(text, PIECE_MAX_CHARS)
@@ -59,11 +62,24 @@ class ReplyPublisher:
             is_final=final,
             tts_provider=self.session.tts_provider,
         )
-        self.bus.publish(topics.AGENT_REPLY, piece)
+        if self.first_sent_at is None:
+            self.bus.publish(topics.AGENT_REPLY, piece)
+        else:
+            self._pending.append((self.bus.start_publish(topics.AGENT_REPLY, piece), piece))
         self.next_index += 1
         self.last_sent_at = time.time()
         if self.first_sent_at is None:
             self.first_sent_at = self.last_sent_at
+
+    def settle(self) -> None:
+        """Wait for the pieces sent without waiting; a failed one marks the speech lost."""
+        for pending, piece in self._pending:
+            try:
+                self.bus.finish_publish(topics.AGENT_REPLY, pending, piece)
+            except Exception:
+                log.exception("a reply piece was not published; the rest is text only")
+                self.speech_lost = True
+        self._pending = []
 
     @property
     def finished(self) -> bool:

@@ -103,6 +103,12 @@ class Published:
         self.pieces.append(message)
         return "id"
 
+    def start_publish(self, topic: str, message: AgentReply) -> str:
+        return self.publish(topic, message)
+
+    def finish_publish(self, topic: str, pending: str, message: AgentReply) -> str:
+        return pending
+
 
 def _pieces(reply: str, *, streamed_in: int = 1) -> list[AgentReply]:
     """The pieces published for ``reply``, as a model streams it in ``streamed_in`` chunks."""
