@@ -2,8 +2,8 @@
 a listener would: did it understand what was asked (intent), with the right details (slots),
 and did each whole conversation get done (task)?
 
-``python -m tests.phrasing_eval [--holdout] [-v]`` prints the figures per domain; tests/unit/test_phrasings.py
-holds them above a floor. A dialogue is one JSON object per line:
+``python -m tests.phrasing_eval [--holdout] [-v]`` prints the figures per domain;
+tests/unit/test_phrasings.py holds them above a floor. A dialogue is one JSON object per line:
 
     {"id": "...", "domain": "...", "today": "YYYY-MM-DD",
      "turns": [{"say": "...", "expect": {...}, "result": {...}?}, ...]}
