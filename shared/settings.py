@@ -208,6 +208,12 @@ class AgentSettings(ToolCallerSettings):
         "(production uses the calling service account's identity token)",
     )
     tool_timeout_seconds: float = Field(default=10.0, gt=0, description="one tool call, at most")
+    filler_after_seconds: float = Field(
+        default=1.5, gt=0, description="a tool call this long before a word was said: a filler"
+    )
+    turn_deadline_seconds: float = Field(
+        default=20.0, gt=0, description="one turn, at most; then the caller hears it took too long"
+    )
     # Cloud language models (functions/agent_turn/llm). A provider is configured when its key
     # is set; a base URL points its SDK at another server (tests, a proxy, vLLM or Ollama).
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")

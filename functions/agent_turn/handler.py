@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 SERVICE = "agent_turn"
 SORRY = "Sorry, something went wrong on my side. Please try that again."
 NOT_SPOKEN = "the reply could not be spoken"
+# The turn's own deadline (runner.py) cancels it and answers; the wait on the toolbox's loop is
+# that plus this, a last resort for a turn that does not stop when cancelled.
+DEADLINE_GRACE_SECONDS = 5.0
 
 TEXT_OUT_MAX_CHARS = declared_max_length(MonitorEvent, "text_out")
 DETAIL_MAX_CHARS = declared_max_length(MonitorEvent, "detail")
@@ -97,9 +100,12 @@ class AgentTurnHandler:
         *,
         settings: AgentSettings | None = None,
         memory_max_messages: int = 40,
-        turn_deadline_seconds: float = 30.0,
+        turn_deadline_seconds: float | None = None,
+        filler_after_seconds: float | None = None,
         today: date | None = None,
     ):
+        """``turn_deadline_seconds`` and ``filler_after_seconds`` default to ``settings``' (or,
+        without settings, AgentSettings' defaults)."""
         self.bus = bus
         self.store = store
         self.toolbox = toolbox
@@ -108,7 +114,10 @@ class AgentTurnHandler:
         self._graphs: dict[tuple[str, ...], Any] = {}
         self._graph_tools: list[BaseTool] | None = None
         self.memory_max_messages = memory_max_messages
-        self.turn_deadline_seconds = turn_deadline_seconds
+        self.turn_deadline_seconds = _timing(
+            settings, "turn_deadline_seconds", turn_deadline_seconds
+        )
+        self.filler_after_seconds = _timing(settings, "filler_after_seconds", filler_after_seconds)
 
     def graph(self, session: Session | None = None) -> Any:
         """The turn graph for the session's chain of models, compiled once per chain and
@@ -188,8 +197,12 @@ class AgentTurnHandler:
             history,
             message.text,
             context,
-            lambda work: self.toolbox.run(work, self.turn_deadline_seconds),
+            lambda work: self.toolbox.run(
+                work, self.turn_deadline_seconds + DEADLINE_GRACE_SECONDS
+            ),
             on_piece=speech,
+            filler_after_seconds=self.filler_after_seconds,
+            deadline_seconds=self.turn_deadline_seconds,
         )
 
     def _deliver(
@@ -237,21 +250,23 @@ class AgentTurnHandler:
         best_effort(
             "turn update", lambda: self._store_answered_turn(session, message, outcome, timings)
         )
+        # A turn cut off at its deadline was answered (it took too long), yet it failed.
+        kind = "turn_failed" if outcome.timed_out else "turn_completed"
         best_effort(
             "monitor report",
             lambda: self._report(
                 message,
-                "turn_completed",
+                kind,
                 timings,
                 tool_calls=outcome.tool_calls,
                 text_out=truncated(outcome.reply, TEXT_OUT_MAX_CHARS),
-                detail=route_and_model(outcome),
+                detail="deadline" if outcome.timed_out else route_and_model(outcome),
             ),
         )
         log.info(
-            "turn completed",
+            "turn timed out" if outcome.timed_out else "turn completed",
             extra={
-                "event": "turn_completed",
+                "event": "turn_timed_out" if outcome.timed_out else "turn_completed",
                 "turn_latency_ms": round((delivery.final_sent - message.received_at) * 1000, 1),
                 "agent_ms": round((delivery.agent_done - delivery.started) * 1000, 1),
                 "tools": [c.name for c in outcome.tool_calls],
@@ -293,7 +308,7 @@ class AgentTurnHandler:
             message.turn_id,
             transcript=message.text,
             reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
-            status="answered",
+            status="timed_out" if outcome.timed_out else "answered",
             agent_done=True,
             domain=outcome.domain,
             tool_calls=[c.model_dump() for c in outcome.tool_calls],
@@ -330,3 +345,12 @@ class AgentTurnHandler:
             text_in=message.text,
             **extra,
         )
+
+
+def _timing(settings: AgentSettings | None, name: str, given: float | None) -> float:
+    """The value given, else the settings', else AgentSettings' default."""
+    if given is not None:
+        return given
+    if settings is not None:
+        return float(getattr(settings, name))
+    return float(AgentSettings.model_fields[name].default)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -24,7 +26,10 @@ from functions.agent_turn.agent.turn_context import TurnContext, within_turn
 from functions.agent_turn.llm.fallback import Answered, answered_of
 from shared.contracts import ToolCallRecord
 
+log = logging.getLogger(__name__)
 RECURSION_LIMIT = 12  # agent -> tools -> agent ... at most six tool rounds in one turn
+FILLER = "One moment while I check that."
+TIMED_OUT = "Sorry, that is taking too long. Please try again in a moment."
 
 
 class ToolRecorder(BaseCallbackHandler):
@@ -51,7 +56,11 @@ class ToolRecorder(BaseCallbackHandler):
         self._close(run_id, output, ok=True)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._close(run_id, f"{type(error).__name__}: {error}", ok=False)
+        cancelled = isinstance(error, asyncio.CancelledError)  # the turn's deadline passed
+        why = (
+            "cancelled at the turn's deadline" if cancelled else f"{type(error).__name__}: {error}"
+        )
+        self._close(run_id, why, ok=False)
 
     def _close(self, run_id: UUID, output: Any, ok: bool) -> None:
         name, args, started = self._open.pop(run_id, ("tool", {}, time.time()))
@@ -74,6 +83,50 @@ class ToolRecorder(BaseCallbackHandler):
         )
 
 
+class FillerWatch(AsyncCallbackHandler):
+    """Says ``FILLER`` (not final) when a tool call is still running ``after`` seconds in and
+    the reply has not begun, so the caller hears something: once a turn at most. Runs on the
+    turn's event loop, as the speaker does, so the two never race."""
+
+    def __init__(self, speaker: Speaker, emit: Emit, after: float | None):
+        self.speaker = speaker
+        self.emit = emit
+        self.after = after
+        self.said = False
+        self._timers: dict[UUID, asyncio.TimerHandle] = {}
+
+    async def on_tool_start(
+        self, serialized: dict[str, Any], input_str: str, *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        if self.after is not None and not self.said:
+            loop = asyncio.get_running_loop()
+            self._timers[run_id] = loop.call_later(self.after, self._say)
+
+    async def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._stop(run_id)
+
+    async def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._stop(run_id)
+
+    def close(self) -> None:
+        for run_id in list(self._timers):
+            self._stop(run_id)
+
+    def _stop(self, run_id: UUID) -> None:
+        timer = self._timers.pop(run_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _say(self) -> None:
+        if self.said or self.speaker.spoken or self.speaker.buffer.strip():
+            return  # the reply has begun (or the filler went out): no filler now
+        self.said = True
+        try:
+            self.emit(FILLER, False)
+        except Exception:  # the reply's first piece will try again, and fail the turn aloud
+            log.exception("the filler piece was not published")
+
+
 @dataclass
 class AgentOutcome:
     reply: str
@@ -83,6 +136,7 @@ class AgentOutcome:
     domain: str = ""  # where the turn was routed, and how (routing.py)
     routed_by: str = ""
     answered: Answered | None = None  # which model answered, after which fallbacks
+    timed_out: bool = False  # cut off at the turn's deadline; the reply says so
 
 
 def trim_history(messages: list[BaseMessage], max_messages: int) -> list[BaseMessage]:
@@ -111,19 +165,29 @@ def run_turn(
     context: TurnContext,
     run: Callable[[Coroutine[Any, Any, Any]], Any],
     on_piece: Emit | None = None,
+    *,
+    filler_after_seconds: float | None = None,
+    deadline_seconds: float | None = None,
 ) -> AgentOutcome:
     """One turn of the graph, run to its end by ``run`` (the MCP toolbox's event loop: the
     tools are async and live on that loop's session). With ``on_piece`` the reply is handed on
-    piece by piece as the model streams it."""
-    recorder = ToolRecorder()
+    piece by piece as the model streams it; a tool call still running after
+    ``filler_after_seconds`` with nothing said yet is covered by ``FILLER``. A turn still
+    running at ``deadline_seconds`` is cancelled and ends with ``TIMED_OUT`` as its last
+    piece."""
+    emit = on_piece or (lambda piece, final: None)
+    speaker = Speaker(emit)
+    recorder, filler = ToolRecorder(), FillerWatch(speaker, emit, filler_after_seconds)
     inputs = {"messages": [*history, HumanMessage(content=text)]}
     config = {
         "configurable": {"turn_context": context},
-        "callbacks": [recorder],
+        "callbacks": [recorder, filler],
         "recursion_limit": RECURSION_LIMIT,
     }
-    speaker = Speaker(on_piece or (lambda piece, final: None))
-    state = run(within_turn(context, _streamed(graph, inputs, config, speaker)))
+    work = _within_deadline(_streamed(graph, inputs, config, speaker), deadline_seconds, filler)
+    state = run(within_turn(context, work))
+    if state is None:
+        return _timed_out(history, text, speaker, recorder)
     messages: list[BaseMessage] = state["messages"]
     final = messages[-1]
     reply = text_of(final.content) if isinstance(final, AIMessage) else ""
@@ -136,6 +200,33 @@ def run_turn(
         routed_by=state.get("routed_by", ""),
         answered=_answered(messages),
     )
+
+
+def _timed_out(
+    history: list[BaseMessage], text: str, speaker: Speaker, recorder: ToolRecorder
+) -> AgentOutcome:
+    """The turn cut off at its deadline: the speech ends with ``TIMED_OUT``, and memory keeps
+    the question and what was said (no half-finished tool round, which a model would refuse)."""
+    speaker.cut_short(TIMED_OUT)
+    reply = " ".join(p for p in speaker.spoken if p)
+    messages = [*history, HumanMessage(content=text), AIMessage(content=reply)]
+    return AgentOutcome(reply, speaker.spoken, recorder.records, messages, timed_out=True)
+
+
+async def _within_deadline(
+    work: Coroutine[Any, Any, dict[str, Any]], seconds: float | None, filler: FillerWatch
+) -> dict[str, Any] | None:
+    """``work``'s result, or None when ``seconds`` passed first (``work`` is cancelled)."""
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            return await work
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # a timeout of something inside, not the turn's deadline
+        return None
+    finally:
+        filler.close()
 
 
 def _answered(messages: list[BaseMessage]) -> Answered | None:

@@ -59,6 +59,12 @@ class Speaker:
         if not rest:  # everything was said already, but none of it as the last piece
             self._say("", final=True)
 
+    def cut_short(self, last: str) -> None:
+        """The reply will not be finished: what is still unsaid is dropped (it may stop
+        mid-sentence) and ``last`` is the final piece."""
+        self.buffer = ""
+        self._say(last, final=True)
+
     def _say(self, piece: str, *, final: bool) -> None:
         self.spoken.append(piece)
         self.emit(piece, final)
