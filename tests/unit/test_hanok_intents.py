@@ -13,7 +13,13 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from functions.agent_turn.agent import intents, spoken
 from functions.agent_turn.agent.dialogue import Answer, Context, Intent, context_of
-from functions.agent_turn.agent.hanok_intents import ASK_CHANGE, ASK_WHICH_TIME, KEPT, NOT_BOOKED
+from functions.agent_turn.agent.hanok_intents import (
+    ASK_CHANGE,
+    ASK_NAME,
+    ASK_WHICH_TIME,
+    KEPT,
+    NOT_BOOKED,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -392,6 +398,103 @@ def test_which_one_is_answered_with_its_code(utterance: str, code: str) -> None:
         result={"ok": False, "reason": "refused", "error": "you have 2 reservations; which one?"},
     )
     assert intents.parse(utterance, TODAY, refused) == Intent("cancel_reservation", {"code": code})
+
+
+# ---- slot filling over turns: guessed party sizes, the name, corrections --------------------
+
+ASK_ALL = "For how many people, and for what day and time?"
+THURSDAY = "2026-12-03"
+
+
+def _read_back(party: str, day: str) -> str:
+    return f"That's a table for {party} on {day} at 7 PM. {ASK_NAME}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "day", "spoken_day"),
+    [
+        ("four, the day after tomorrow at seven", THURSDAY, "Thursday, December 3"),
+        ("four, tomorrow at seven", TOMORROW, "Wednesday, December 2"),
+        ("4 tomorrow at 7", TOMORROW, "Wednesday, December 2"),
+    ],
+)
+def test_a_number_first_is_the_party_size_read_back_with_the_name_asked(
+    answer: str, day: str, spoken_day: str
+) -> None:
+    asked = (("book a table", ASK_ALL),)
+    read_back = _read_back("four", spoken_day)
+    assert intents.parse(answer, TODAY, Context(asked=asked)) == Answer(read_back, "book_table")
+    named = Context(asked=(*asked, (answer, read_back)))
+    assert intents.parse("Moon", TODAY, named) == Intent(
+        "book_table", {"date": day, "time": "19:00", "party_size": 4, "name": "Moon"}
+    )
+
+
+@pytest.mark.parametrize("answer", ["yes", "under my name", "that's right", "my own name please"])
+def test_the_read_back_confirmed_books_under_the_callers_own_name(answer: str) -> None:
+    said = "four, tomorrow at seven"
+    asked = (("book a table", ASK_ALL), (said, _read_back("four", "Wednesday, December 2")))
+    assert intents.parse(answer, TODAY, Context(asked=asked)) == Intent(
+        "book_table", {"date": TOMORROW, "time": "19:00", "party_size": 4}
+    )
+
+
+def test_a_correction_of_the_read_back_is_read_back_again() -> None:
+    said = "four, tomorrow at seven"
+    asked = (("book a table", ASK_ALL), (said, _read_back("four", "Wednesday, December 2")))
+    corrected = intents.parse("no, Thursday", TODAY, Context(asked=asked))
+    assert corrected == Answer(_read_back("four", "Thursday, December 3"), "book_table")
+    again = Context(asked=(*asked, ("no, Thursday", _read_back("four", "Thursday, December 3"))))
+    assert intents.parse("under Park", TODAY, again) == Intent(
+        "book_table", {"date": THURSDAY, "time": "19:00", "party_size": 4, "name": "Park"}
+    )
+
+
+def test_a_request_is_not_taken_for_the_name() -> None:
+    said = "four, tomorrow at seven"
+    asked = (("book a table", ASK_ALL), (said, _read_back("four", "Wednesday, December 2")))
+    assert intents.parse("what's on the menu", TODAY, Context(asked=asked)) == Intent(
+        "get_menu", {}
+    )
+
+
+def test_a_correction_while_filling_in_overrides_what_was_said() -> None:
+    asked = (("book a table for Friday", "For how many people, and at what time?"),)
+    assert intents.parse("no, Thursday", TODAY, Context(asked=asked)) == Answer(
+        "For how many people, and at what time?", "book_table"
+    )
+    corrected = (*asked, ("no, Thursday", "For how many people, and at what time?"))
+    assert intents.parse("for 2 at 8", TODAY, Context(asked=corrected)) == Intent(
+        "book_table", {"date": THURSDAY, "time": "20:00", "party_size": 2}
+    )
+
+
+def test_a_later_time_is_read_with_the_meal_said_before() -> None:
+    asked = (("book a breakfast table for 2 tomorrow", "At what time?"),)
+    assert intents.parse("at 9", TODAY, Context(asked=asked)) == Intent(
+        "book_table", {"date": TOMORROW, "time": "09:00", "party_size": 2}
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "args"),
+    [
+        ("no, Thursday", {"date": THURSDAY}),
+        ("no, make it five people", {"party_size": 5}),
+        ("actually at 8", {"time": "20:00"}),
+    ],
+)
+def test_a_correction_right_after_booking_changes_the_booking(
+    said: str, args: dict[str, Any]
+) -> None:
+    booked = Context(
+        tool="book_table",
+        args={"date": FRIDAY, "time": "19:00", "party_size": 4},
+        result={"ok": True, "outcome": "booked", "reservation": RESERVATION},
+    )
+    assert intents.parse(said, TODAY, booked) == Intent(
+        "change_reservation", {"code": "K7QM2XPA", **args}
+    )
 
 
 # ---- what the previous turns left ------------------------------------------------------------

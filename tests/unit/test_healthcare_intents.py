@@ -4,15 +4,20 @@ appointments, intake and call summaries; the questions when a request lacks some
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from functions.agent_turn.agent import intents
 from functions.agent_turn.agent.clinic_intents import ASK_NAME, ASK_REASON, ASK_SEVERITY
-from functions.agent_turn.agent.dialogue import Answer, Context, Intent
+from functions.agent_turn.agent.content import text_of
+from functions.agent_turn.agent.dialogue import Answer, Context, Intent, context_of
 from functions.agent_turn.agent.healthcare_intents import ASK_APPEAL_CLAIM, ASK_APPEAL_REASON
+from functions.agent_turn.agent.rules_model import RulesChatModel
+from tests.phrasing_eval import tool_stand_ins
 
 pytestmark = pytest.mark.unit
 
@@ -151,6 +156,109 @@ def test_the_answer_to_a_question_completes_the_request() -> None:
     asked = Context(asked=(("please register me with the clinic", ASK_NAME),))
     assert intents.parse("Daniel Kim", TODAY, asked) == Intent(
         "onboard_patient", {"first_name": "Daniel", "last_name": "Kim"}
+    )
+
+
+# ---- registering: the name on the caller's profile, and requests that are not names ---------
+
+REGISTER = "please register me with the clinic"
+ASK_WHEN = "What day and time would you like to come in?"
+
+
+def test_registering_without_a_name_asks_it_after_looking_at_the_profile() -> None:
+    assert intents.parse(REGISTER, TODAY) == Answer(
+        ASK_NAME, "onboard_patient", lookup="get_my_profile"
+    )
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ({"ok": True, "name": "Demo User"}, {"first_name": "Demo", "last_name": "User"}),
+        ({"ok": True, "name": "Mary Ann Lee"}, {"first_name": "Mary", "last_name": "Ann Lee"}),
+        ({"ok": True, "name": "Cher"}, None),  # a first and a last name are needed
+        ({"ok": True, "name": None}, None),
+        ({"ok": False, "reason": "unavailable"}, None),
+    ],
+)
+def test_the_name_on_the_profile_registers_the_caller(
+    profile: dict[str, Any], expected: dict[str, Any] | None
+) -> None:
+    asked = intents.parse(REGISTER, TODAY)
+    assert isinstance(asked, Answer)
+    done = intents.after_lookup(asked, REGISTER, "get_my_profile", profile)
+    assert done == (Intent("onboard_patient", expected) if expected else None)
+
+
+def test_the_profile_name_keeps_the_date_of_birth_said() -> None:
+    said = "register me with the clinic, born March 3rd 1985"
+    asked = intents.parse(said, TODAY)
+    assert isinstance(asked, Answer)
+    assert intents.after_lookup(
+        asked, said, "get_my_profile", {"ok": True, "name": "Maria Lopez"}
+    ) == Intent(
+        "onboard_patient", {"first_name": "Maria", "last_name": "Lopez", "dob": "1985-03-03"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("I'd like a clinic appointment for a rash", Answer(ASK_WHEN, "book_clinic_appointment")),
+        ("how much of my deductible have I met", Intent("get_deductible_status", {})),
+    ],
+)
+def test_a_request_in_answer_to_the_name_question_is_a_request(
+    said: str, expected: Intent | Answer
+) -> None:
+    asked = Context(asked=((REGISTER, ASK_NAME),))
+    assert intents.parse(said, TODAY, asked) == expected
+
+
+def test_the_answer_to_a_later_question_belongs_to_its_own_request() -> None:
+    asked = Context(
+        asked=((REGISTER, ASK_NAME), ("I'd like a clinic appointment for a rash", ASK_WHEN))
+    )
+    assert intents.parse("next Wednesday at eleven in the morning", TODAY, asked) == Intent(
+        "book_clinic_appointment", {"reason": "rash", "start": "2026-12-09T11:00"}
+    )
+
+
+def _registered(profile: dict[str, Any]) -> list[BaseMessage]:
+    """A registration through the rules model, the profile's result fed back."""
+    model = RulesChatModel(today=TODAY).bind_tools(tool_stand_ins())
+    messages: list[BaseMessage] = [HumanMessage(REGISTER)]
+    for _ in range(3):
+        answer = model.invoke(messages)
+        messages.append(answer)
+        if not answer.tool_calls:
+            break
+        [call] = answer.tool_calls
+        result = profile if call["name"] == "get_my_profile" else {"ok": True}
+        messages.append(ToolMessage(json.dumps(result), tool_call_id=call["id"], name=call["name"]))
+    return messages
+
+
+def test_the_rules_model_registers_with_the_profile_name() -> None:
+    messages = _registered({"ok": True, "name": "Demo User"})
+    calls = [c for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert [(c["name"], c["args"]) for c in calls] == [
+        ("get_my_profile", {}),
+        ("onboard_patient", {"first_name": "Demo", "last_name": "User"}),
+    ]
+    assert "registered" in text_of(messages[-1].content)
+
+
+def test_without_a_profile_name_it_asks_and_the_next_turn_answers() -> None:
+    messages = _registered({"ok": True, "name": ""})
+    assert text_of(messages[-1].content) == ASK_NAME
+    messages.append(HumanMessage("Daniel Kim"))
+    assert context_of(messages).asked == ((REGISTER, ASK_NAME),)
+    model = RulesChatModel(today=TODAY).bind_tools(tool_stand_ins())
+    [call] = model.invoke(messages).tool_calls
+    assert (call["name"], call["args"]) == (
+        "onboard_patient",
+        {"first_name": "Daniel", "last_name": "Kim"},
     )
 
 

@@ -63,8 +63,8 @@ _MOVE = re.compile(
     r"(?:to|until|till|back to|over to)\s+(?P<to>.+)$"
 )
 _DELETE = re.compile(
-    r"\b(?:cancel|delete|remove|drop|clear|call off|scrap|get rid of)\s+(?P<which>.+?)"
-    rf"(?:\s+(?:from|off|on)\s+(?:my|the)\s+{_CALENDAR})?$"
+    r"\b(?:cancel|delete|remove|drop|clear|call off|scrap|get rid of|take)\s+(?P<which>.+?)"
+    rf"(?:\s+(?:from|off|on|out of)\s+(?:my|the)\s+{_CALENDAR})?$"
 )
 _TEAMS = re.compile(
     r"\b(?:list|show|what|which|tell me|read)\b.*\bteams\b|^(?:my\s+)?teams$|\bteams? am i (?:on|"
@@ -78,6 +78,10 @@ _TEAM_LIST = re.compile(
     r"\b(?:what's|what is|what are|show|list|read)\b.*?\b(?:the|our|"
     r"my)\s+(?P<team>.+?)\s+team(?:'s)?\s+"
     r"(?:todos?|tasks?|to-?do list|list)\b"
+)
+_TEAM_LIST_FOR = re.compile(
+    r"\b(?:what's|what is|what are|show|list|read|tell me|give me)\b.*?\b(?:todos?|tasks?|"
+    r"to-?do list|list)\s+(?:for|of|on|from)\s+(?:the|our|my)\s+(?P<team>.+?)\s+team\b"
 )
 _TEAM_ADD = re.compile(
     r"\badd\s+(?:a\s+)?(?:todo|task)\s+(?:for|to)\s+(?:the\s+)?(?P<team>.+?)\s+team\s+(?:to\s+|:\s*)?(?P<title>.+)$"
@@ -94,7 +98,7 @@ def _team(heard: Heard, today: date) -> Intent | None:
     if match:
         title = split_when(match.group("title"))[0]
         return Intent("add_team_todo", {"team": match.group("team"), "title": heard.recased(title)})
-    match = _TEAM_LIST.search(words)
+    match = _TEAM_LIST.search(words) or _TEAM_LIST_FOR.search(words)
     if match:
         return Intent("list_team_todos", {"team": strip_article(match.group("team"))})
     if _WHO.search(words) or _TEAMS.search(words):
@@ -107,7 +111,11 @@ def _event(heard: Heard, today: date, now: datetime | None) -> Intent | Answer |
     plans = _DAY_PLANS.search(words)
     if plans and not split_when(plans.group("when"))[0]:
         return Intent("list_events", _range(words, today))
-    ours = re.search(rf"\b{_CALENDAR}\b|\b{_EVENT}\b", words) and not _NOT_OURS.search(words)
+    if _LOOK_UP[1].search(words) and not _NOT_OURS.search(words):  # "am I busy on Friday"
+        return Intent("list_events", _range(words, today))
+    ours = re.search(rf"\b{_CALENDAR}\b", words) or (
+        re.search(rf"\b{_EVENT}\b", words) and not _NOT_OURS.search(words)
+    )
     if ours and any(p.search(words) for p in _LOOK_UP) and not _MOVE.search(words):
         return Intent("list_events", _range(words, today))
     if ours:
@@ -134,6 +142,9 @@ def _create(
     said = clean(f"{found.get('title') or ''} {found.get('tail') or ''}")
     title, phrases = split_when(said)
     title = strip_article(clean(re.sub(r"^(?:called|named|for|about|to|:)\s+", "", title)))
+    # "a meeting called budget review": the name, not the kind, is the title.
+    named = re.match(rf"^(?:{_EVENT})\s+(?:called|named|titled|about)\s+(?P<t>.+)$", title)
+    title = strip_article(named.group("t")) if named else title
     kind = found.get("kind")
     if kind and (not title or title.startswith(("with ", "about "))):
         title = clean(f"{kind} {title}")
@@ -166,6 +177,8 @@ def move_event(heard: Heard, which: tuple[str, When], to: str, today: date) -> I
     new = When.of(split_when(to)[1], today)
     clock = new.time if new.said_time else spoken_time(f"to {to}", after_to=True, office=True)
     clock = clock or new.time or old.time
+    if clock and old.time and not new.said_time and not _HALF_OF_DAY.search(to):
+        clock = _nearest(clock, old.time)
     args: Args = {"event": heard.recased(title)}
     if clock is None:
         return Answer(ASK_TIME, "update_event")
@@ -174,6 +187,20 @@ def move_event(heard: Heard, which: tuple[str, When], to: str, today: date) -> I
     return Intent(
         "update_event", args | ({"duration_minutes": new.duration} if new.duration else {})
     )
+
+
+_HALF_OF_DAY = re.compile(r"\b(?:am|pm|morning|afternoon|evening|night|tonight|noon|midnight)\b")
+
+
+def _nearest(clock: str, old: str) -> str:
+    """A bare hour ("make that eight") in the half of the day nearest the old time: an
+    evening reminder moved to eight is moved to 20:00."""
+    hour, minutes = int(clock[:2]) % 12, int(clock[3:])
+    at = int(old[:2]) * 60 + int(old[3:])
+    read = int(clock[:2])
+    other = hour + 12 if read == hour else hour
+    closer = abs(other * 60 + minutes - at) < abs(read * 60 + minutes - at)
+    return f"{other if closer else read:02d}:{minutes:02d}"
 
 
 def _range(words: str, today: date) -> Args:

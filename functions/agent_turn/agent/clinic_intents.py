@@ -27,6 +27,16 @@ ASK_SEVERITY = "How bad is it: mild, moderate or severe?"
 ASK_SUMMARY = "What should the summary say?"
 ASK_SYMPTOMS = "What symptoms are you having?"
 QUESTIONS = frozenset({ASK_WHEN, ASK_REASON, ASK_NAME, ASK_SEVERITY, ASK_SUMMARY, ASK_SYMPTOMS})
+NAME_QUESTIONS = frozenset({ASK_NAME})  # a request said in answer is a request, not a name
+_ASKED_FOR = {  # the request each question is asked for
+    ASK_WHEN: "book_clinic_appointment",
+    ASK_REASON: "book_clinic_appointment",
+    ASK_NAME: "onboard_patient",
+    ASK_SEVERITY: "log_clinical_intake",
+    ASK_SYMPTOMS: "log_clinical_intake",
+    ASK_SUMMARY: "save_call_summary",
+}
+PROFILE = "get_my_profile"
 
 _CLINIC = r"(?:clinic|doctor|nurse|physician|gp)"
 _BOOK = re.compile(
@@ -34,6 +44,8 @@ _BOOK = re.compile(
     rf".*\b{_CLINIC}|\b{_CLINIC}(?:'s)? (?:appointment|visit)\b|"
     rf"\bcome in(?:to| to)?(?: the clinic)? (?:on|for|at|next|"
     rf"tomorrow|today|this)\b|\bsee (?:a|the) (?:doctor|nurse)\b|"
+    r"\b(?:see|seeing|be seen|get seen|get in|come in|come by|stop by|drop in|visit)\b"
+    r"(?:\s+\S+){0,4}?\s+(?:at|to|into|in) the clinic\b|"
     rf"\bbook\b.*\bappointment\b.*\b(?:for|about) (?:a |an |my )?(?:sore|cough|fever|rash|pain)"
 )
 _REASON = re.compile(
@@ -101,7 +113,13 @@ def _answered(answer: str, today: date, context: Context) -> Intent | Answer | N
         answer = f"for {answer}"
     elif question == ASK_SUMMARY:
         return Intent("save_call_summary", {"summary": answer.strip()})
-    said = ", ".join([context.asked[0][0], *[a for a, _ in context.asked[1:]], answer])
+    # Only the rounds of this request: "register me" asked the name, then "book me in" was
+    # asked the time; the time answers the booking alone.
+    start = len(context.asked) - 1
+    while start > 0 and _ASKED_FOR.get(context.asked[start - 1][1]) == _ASKED_FOR[question]:
+        start -= 1
+    rounds = list(context.asked[start:])
+    said = ", ".join([rounds[0][0], *[a for a, _ in rounds[1:]], answer])
     return _fresh(said, normalize(said), today)
 
 
@@ -137,11 +155,15 @@ def _booking(words: str, today: date) -> Intent | Answer:
     return Intent("book_clinic_appointment", {"reason": reason.group("r").strip(), "start": start})
 
 
-def _onboarding(said: str, words: str) -> Intent | Answer:
+def _onboarding(said: str, words: str, named: tuple[str, str] | None = None) -> Intent | Answer:
+    """``named``: the first and last name from elsewhere (the caller's profile) when they said
+    none; without either, the name is asked, or looked up on their profile first."""
     name = _NAME.search(said)
-    if not name:
-        return Answer(ASK_NAME, "onboard_patient")
-    args: Args = {"first_name": name.group("f").title(), "last_name": name.group("l").title()}
+    if name:
+        named = (name.group("f").title(), name.group("l").title())
+    if not named:
+        return Answer(ASK_NAME, "onboard_patient", lookup=PROFILE)
+    args: Args = {"first_name": named[0], "last_name": named[1]}
     dob = _DOB.search(words)
     if dob:
         args["dob"] = date(
@@ -167,3 +189,13 @@ def _intake(words: str) -> Intent | Answer:
 
 def _severity(words: str) -> str | None:
     return next((s for s, p in _SEVERITY if re.search(rf"\b(?:{p})\b", words)), None)
+
+
+def after_lookup(said: str, profile: Args) -> Intent | None:
+    """A registration that asked the caller's name, completed with the name on their profile
+    (a first and a last name; a single word is not enough), or None (ask the caller)."""
+    parts = str(profile.get("name") or "").split()
+    if len(parts) < 2 or not all(p[:1].isalpha() for p in parts):
+        return None
+    found = _onboarding(said, normalize(said), (parts[0], " ".join(parts[1:])))
+    return found if isinstance(found, Intent) else None

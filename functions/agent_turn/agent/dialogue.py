@@ -24,13 +24,20 @@ class Intent:
     args: Args = field(default_factory=dict)
 
 
+# Tools the rules model reads only to answer its own question from (the caller's name, from
+# their profile): a question asked after them is still a question, answered next turn.
+LOOKUPS = frozenset({"get_my_profile"})
+
+
 @dataclass(frozen=True)
 class Answer:
     """A reply without a tool call: a question for what a call of ``tool`` still lacks, or an
-    answer to a follow-up that needs no call."""
+    answer to a follow-up that needs no call. ``lookup``: a tool (one of LOOKUPS) whose result
+    may answer the question instead of the caller (the name on their profile)."""
 
     text: str
     tool: str
+    lookup: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,19 +88,37 @@ def context_of(messages: Sequence[BaseMessage]) -> Context:
     three rounds of our questions and their answers, and the tool call before them."""
     asked: list[tuple[str, str]] = []
     i = len(messages) - 2  # the previous turn's reply
-    while i >= 1 and len(asked) < 3 and _is_question(messages[i], messages[i - 1]):
-        asked.insert(0, (text_of(messages[i - 1].content), text_of(messages[i].content)))
-        i -= 2
+    while len(asked) < 3 and (said := _asked_by(messages, i)) is not None:
+        asked.insert(0, (text_of(messages[said].content), text_of(messages[i].content)))
+        i = said - 1
     return replace(_tool_context(messages, i), asked=tuple(asked))
 
 
-def _is_question(reply: BaseMessage, before: BaseMessage) -> bool:
-    return (
+def _asked_by(messages: Sequence[BaseMessage], i: int) -> int | None:
+    """The index of the caller's message that ``messages[i]``, a question of ours, answered:
+    the message just before it, or the one before the lookups made to ask it. None: not a
+    question of ours."""
+    reply = messages[i] if 1 <= i < len(messages) else None
+    if not (
         isinstance(reply, AIMessage)
         and not reply.tool_calls
         and text_of(reply.content).endswith("?")
-        and isinstance(before, HumanMessage)
-    )
+    ):
+        return None
+    j = i - 1
+    while j >= 1 and isinstance(messages[j], ToolMessage) and messages[j].name in LOOKUPS:
+        j -= 1
+        while j >= 1 and isinstance(messages[j], ToolMessage) and messages[j].name in LOOKUPS:
+            j -= 1
+        call = messages[j]
+        if not (
+            isinstance(call, AIMessage)
+            and call.tool_calls
+            and all(c["name"] in LOOKUPS for c in call.tool_calls)
+        ):
+            return None
+        j -= 1
+    return j if j >= 0 and isinstance(messages[j], HumanMessage) else None
 
 
 def _tool_context(messages: Sequence[BaseMessage], i: int) -> Context:

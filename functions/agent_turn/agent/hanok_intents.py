@@ -1,6 +1,7 @@
 """Hanok Table's plain phrasings, as the calls of its MCP tools an LLM would make: the menu,
 availability, booking, finding, changing and cancelling a reservation (the guest is always the
-signed-in caller, never an argument).
+signed-in caller, never an argument). The menu's words, the name a table is under and the
+guest's requests are read by hanok_words.
 
 A booking or availability question that lacks what the tool needs is answered with a question
 instead ("For how many people, and for what day and time?"), and the answer to it is read
@@ -16,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 from functions.agent_turn.agent.dialogue import Answer, Args, Context, Intent
+from functions.agent_turn.agent.hanok_replies import say_count, say_date, say_time
+from functions.agent_turn.agent.hanok_words import menu_args, name_of, requests_of
 from functions.agent_turn.agent.spoken import normalize, party_size, spoken_date, spoken_time
 
 TOOLS = (
@@ -30,13 +33,16 @@ ASK_WHICH_TIME = "Which time would you like?"
 ASK_CHANGE = "What would you like to change: the day, the time or the number of people?"
 KEPT = "Okay, I'll keep your reservation as it is."
 NOT_BOOKED = "Alright, I won't book anything."
+ASK_NAME = "What name should I put it under?"
 
 _YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|please|go ahead|do it|please do|that works|"
     r"sounds good|perfect|great|fine|alright|let's do it|book it)\b"
 )
 _NO = re.compile(r"^(?:no|nope|nah|don't|do not|never mind|keep it|leave it)\b|\bdon't cancel\b")
-_CANCEL = re.compile(r"\bcancel\b.*\b(?:reservation|booking|table|dinner)\b")
+_CANCEL = re.compile(
+    r"\b(?:cancel|call off|scrap|drop)\b.*\b(?:reservation|booking|table|dinner)\b"
+)
 _CANCEL_IT = re.compile(r"\bcancel(?: it| that)?\b")
 _KEEP = re.compile(
     r"\b(?:don't|do not|never mind)\b.*\bcancel\b|\bkeep (?:it|the|my)\b|\bleave it\b"
@@ -46,14 +52,25 @@ _LOOK_UP = re.compile(
     r"\b(?:what|which|when|any|show|list|read|look|lookup|find|check|tell|details|"
     r"do i have|have i got)\b|^(?:my )?(?:reservations?|bookings?)$"
 )
+# A question about a booking already made, whatever its words: "what time is my table booked
+# for", "which day did we reserve", "remind me when our dinner is".
+_WHEN_BOOKED = re.compile(
+    r"\b(?:when|what time|what day|which day|what date|which date|remind me when)\b.*"
+    r"\b(?:(?:my|our) (?:table|dinner|lunch|reservation|booking)|booked|reserved|"
+    r"did (?:i|we) (?:book|reserve))\b"
+)
 _CHANGE = re.compile(
-    r"\b(?:change|move|modify|update|reschedule|push|switch|bump)\b.*"
-    r"\b(?:reservation|booking|table|it|that)\b"
+    r"\b(?:change|move|modify|update|reschedule|push|switch|bump|add \d+ more|"
+    r"(?:bring|take) (?:it|the time) (?:forward|back))\b.*"
+    r"\b(?:reservation|booking|table|it|that)\b|\bcome (?:\w+ )?(?:later|earlier)\b"
 )
 _INSTEAD = re.compile(r"\bmake it\b|\binstead\b")
+_OURS = re.compile(r"\b(?:reservations?|bookings?|tables?|hanok|of us|people|guests)\b")
 _BOOK = re.compile(
     r"\b(?:book|reserve)\b|\bmake (?:a |me a |us a )?(?:reservation|booking)\b|"
-    r"\b(?:like|want|need|get|grab) (?:a |us a |me a )?table\b|^(?:a )?table for\b|\bwait ?list\b|"
+    r"\b(?:like|love|want|need|get|grab|make|set up|(?:can|could|may) (?:i|we) have) "
+    r"(?:a |us a |me a |an? )?(?:table|reservation|booking)\b|^(?:a )?table for\b|"
+    r"\bwait ?list\b|"
     r"\b(?:lunch|dinner|brunch) for (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
     r"\b(?:put|pencil|write) (?:me|us) down for\b"
 )
@@ -65,41 +82,6 @@ _AVAILABILITY = re.compile(
 )
 _TABLE = re.compile(r"\b(?:tables?|room|space|spots?|anything|availability|seats?)\b")
 _MENU = re.compile(r"\b(?:menu|dish|dishes|food|serve|eat|prices?|cuisine)\b")
-_DIETARY = (
-    (re.compile(r"\bvegan\b"), "vegan"),
-    (re.compile(r"\b(?:vegetarian|veggie)\b"), "vegetarian"),
-    (re.compile(r"\b(?:gluten|celiac|coeliac)\b"), "gluten_free"),
-    (re.compile(r"\b(?:dairy|lactose)\b"), "dairy_free"),
-    (re.compile(r"\bspic(?:y|e)\b"), "spicy"),
-    (re.compile(r"\b(?:pea|wal)?nuts?\b"), "contains_nuts"),
-    (re.compile(r"\b(?:shellfish|shrimp|seafood)\b"), "contains_shellfish"),
-)
-_CATEGORIES = (
-    (re.compile(r"\b(?:desserts?|sweets?)\b"), "desserts"),
-    (re.compile(r"\b(?:starters?|appeti[sz]ers?|banchan|small plates)\b"), "starters"),
-    (re.compile(r"\b(?:mains?|main (?:courses?|dishes)|entr[eé]es?)\b"), "mains"),
-    (re.compile(r"\b(?:drinks?|beverages?|wines?|soju|makgeolli|beer|alcohol)\b"), "drinks"),
-)
-_NAME = re.compile(
-    r"\b(?:under(?: the name(?: of)?)?|in the name of|name is|name's|named)\s+(?P<name>.+)$", re.I
-)
-_NOT_A_NAME = re.compile(
-    r"^(?:at|on|for|and|please|it|it's|with|we|i|the|a|this|next|tomorrow|today|tonight|"
-    r"party|table)$",
-    re.I,
-)
-_REQUESTS = (
-    re.compile(
-        r"\b(?:it's|it is|for|celebrating)\s+(?:a|an|our|my|his|her|their)\s+(?P<what>(?:\w+ )?"
-        r"(?:birthday|anniversary|graduation|engagement|celebration|date night|business dinner))"
-    ),
-    re.compile(
-        r"\b(?P<what>high ?chairs?|booster seats?|wheelchair(?: access)?|window (?:seat|table)|"
-        r"booth|quiet table|outdoor table|patio)\b"
-    ),
-    re.compile(r"\b(?P<what>(?:\w+ )?allergy|allergic to \w+)\b"),
-    re.compile(r"\b(?:special )?requests?(?: is| are|:)?\s+(?P<what>[^,.;]+)"),
-)
 _CODE_WORDS = re.compile(
     r"\bcode\s+(?:is\s+)?(?P<code>(?:[a-z0-9][\s-]){7}[a-z0-9]|(?=[a-z]*\d)[a-z0-9]{8})\b"
 )
@@ -146,21 +128,119 @@ def parse(utterance: str, today: dt.date, context: Context | None = None) -> Int
 
 
 def _with_request(answer: str, today: dt.date, context: Context) -> Intent | Answer | None:
-    """The answer to our questions, read with the request they were asked about."""
-    said = [context.asked[0][0]]
+    """The answer to our questions, read with the request they were asked about. A later answer
+    overrides an earlier one ("no, Thursday"); a party size we only guessed from a number said
+    alone ("four, tomorrow at seven") is read back before booking, with the name asked."""
     questions = [question for _, question in context.asked]
     answers = [answer for answer, _ in context.asked[1:]] + [answer]
-    said += [_as_answer_to(q, a) for q, a in zip(questions, answers, strict=True)]
-    found = parse(", ".join(said), today, context.without_questions())
-    return found if found is not None and found.tool in TOOLS else None
+    pieces = [context.asked[0][0]]
+    guessed = False
+    for question, said in zip(questions, answers, strict=True):
+        piece, guess = _as_answer_to(question, said, today)
+        if piece is None:  # not an answer to it: a new request, or not understood
+            return None
+        pieces.append(piece)
+        guessed = guessed or guess
+    joined = ", ".join(p for p in pieces if p)
+    found = parse(joined, today, context.without_questions())
+    if found is None or found.tool not in TOOLS:
+        return None
+    heard = Heard.of(joined, today)
+    if found.tool not in ("book_table", "check_availability") or _follow_up(
+        heard, context.without_questions(), today
+    ):
+        return found  # not a booking being filled in, or one read against the last tool call
+    slots = _latest_slots(pieces, heard, today)
+    if found.tool == "check_availability":
+        return _availability_of(slots)
+    waitlist = isinstance(found, Intent) and bool(found.args.get("join_waitlist"))
+    booked = _booking(heard, slots, waitlist=waitlist)
+    last_was_a_correction = questions[-1].endswith(ASK_NAME) and bool(
+        Heard.of(answers[-1], today).slots()
+    )
+    confirmed = questions[-1].endswith(ASK_NAME) and not last_was_a_correction
+    if isinstance(booked, Intent) and guessed and "name" not in booked.args and not confirmed:
+        return Answer(_read_back(booked.args), "book_table")
+    return booked
 
 
-def _as_answer_to(question: str, answer: str) -> str:
-    """A number alone ("four", "7") as the question meant it: a party size or a time."""
-    if not re.fullmatch(r"\d{1,2}", normalize(answer).strip(" .!?")):
-        return answer
+_HINTS = re.compile(r"\b(?:morning|breakfast|lunch|brunch)\b")
+
+
+def _latest_slots(pieces: list[str], heard: Heard, today: dt.date) -> Args:
+    """The day, time and party size of the request and its answers, the latest said of each
+    winning; a time read with the meal or part of the day said anywhere ("breakfast", "at 9")."""
+    hints = " ".join(dict.fromkeys(_HINTS.findall(heard.words)))
+    slots = heard.slots()
+    for piece in pieces[1:]:
+        slots |= Heard.of(f"{piece} {hints}" if hints else piece, today).slots()
+    return slots
+
+
+def _read_back(args: Args) -> str:
+    table = f"a table for {say_count(int(args['party_size']))} on {say_date(args['date'])}"
+    return f"That's {table} at {say_time(args['time'])}. {ASK_NAME}"
+
+
+_LEADING_NUMBER = re.compile(
+    r"^(?P<n>\d{1,2})(?!\s*(?:am|pm|o'?clock|hours?|minutes?|people|persons?|guests?|of us|"
+    r"st|nd|rd|th|[:.]?\d)\b)(?=\s*(?:[,;.!?]|$|\b[a-z]))"
+)
+_MY_NAME = re.compile(
+    r"\b(?:my (?:own )?name(?!\s*(?:is|'s)\b)|the name on (?:my|the) account|the usual|"
+    r"(?:it )?doesn't matter|that's (?:right|correct|fine)|correct|right)\b"
+)
+_NOT_NAMES = frozenset(
+    re.findall(
+        r"\w+",
+        "yes yeah no nope ok okay sure thanks thank you please cancel stop wait hold on never "
+        "mind what how why when who where which is are do does can could would will the a an "
+        "and or hello hi hey bye goodbye sorry actually um uh",
+    )
+)
+
+
+def _as_answer_to(question: str, answer: str, today: dt.date) -> tuple[str | None, bool]:
+    """The answer as the question meant it, and whether a party size was guessed: a number
+    alone ("four", "7") is a party size or a time, a number first ("four, tomorrow at seven")
+    the party size asked for (a guess when the day or time was asked for too), a word or two
+    after "what name" the name. None: not an answer
+    to the name question (a new request, or not understood)."""
+    words = normalize(answer).strip(" .!?")
+    if question.endswith(ASK_NAME):
+        return _as_name(answer, words, today), False
     asked = question.lower()
-    return ("at " if "time" in asked and "people" not in asked else "for ") + answer
+    if re.fullmatch(r"\d{1,2}", words):
+        if "time" in asked and "people" not in asked:
+            return "at " + answer, False
+        return "for " + answer, False
+    if "people" in asked and party_size(words) is None and _LEADING_NUMBER.match(words):
+        return "for " + answer, "," in asked  # a guess when the question asked for more
+    return answer, False
+
+
+def _as_name(answer: str, words: str, today: dt.date) -> str | None:
+    """An answer to "what name should I put it under?": a name, the caller's own ("yes", "my
+    name"), or a correction of the day, time or party size ("no, Thursday")."""
+    heard = Heard.of(answer, today)
+    if heard.slots():
+        return answer
+    if _MY_NAME.search(words) or (_YES.search(words) and not name_of(answer)):
+        return ""
+    if name_of(answer):
+        return answer
+    said = re.sub(
+        r"^(?:it's|it is)\s+|[\s,]+(?:please|thanks|thank you)$", "", answer.strip(" .!?,")
+    )
+    names = said.split()
+    if (
+        1 <= len(names) <= 3
+        and all(re.fullmatch(r"[^\W\d_][\w'-]*", n) for n in names)
+        and not _NOT_NAMES.intersection(n.lower() for n in names)
+        and _fresh(heard, Context(), today) is None
+    ):
+        return f"under the name {said}"
+    return None
 
 
 # ---- follow-ups of the previous turn ---------------------------------------------------------
@@ -176,6 +256,8 @@ def _follow_up(heard: Heard, context: Context, today: dt.date) -> Intent | Answe
         return _after_availability(heard, context)
     if context.tool == "book_table" and outcome == "full":
         return _after_full(heard, context)
+    if context.tool == "book_table" and context.reservation_code():
+        return _after_booking(heard, context, today)
     if context.tool in ("change_reservation", "cancel_reservation") and not context.result.get(
         "ok"
     ):
@@ -227,6 +309,19 @@ def _after_full(heard: Heard, context: Context) -> Intent | Answer | None:
     return Answer(ASK_WHICH_TIME, "book_table") if yes else None
 
 
+_CORRECTION = re.compile(
+    r"^(?:no|nope|sorry|actually|wait|oops|oh|hmm|not|i meant|i said|make (?:it|that))\b"
+)
+
+
+def _after_booking(heard: Heard, context: Context, today: dt.date) -> Intent | None:
+    """A correction of the booking just made ("no, Thursday", "actually at 8"): changed."""
+    if not _CORRECTION.search(heard.words) or _BOOK.search(heard.words):
+        return None
+    slots = Heard.of(heard.text, today, after_to=True, bare=True).slots()
+    return Intent("change_reservation", _with_code(heard, context, slots)) if slots else None
+
+
 def _asked(context: Context) -> Args:
     """The previous call's date, time and party size."""
     return {k: v for k, v in context.args.items() if k in ("date", "time", "party_size")}
@@ -240,13 +335,15 @@ def _fresh(heard: Heard, context: Context, today: dt.date) -> Intent | Answer | 
     if _CANCEL.search(heard.words) or (spoke_of_one and _CANCEL_IT.search(heard.words)):
         return Intent("cancel_reservation", _with_code(heard, context, {}))
     booking = _BOOK.search(heard.words)
-    if _CHANGE.search(heard.words) or (_INSTEAD.search(heard.words) and not booking):
+    # "make it eleven instead" after another domain's tool is not about a reservation.
+    ours = context.tool in (None, *TOOLS) or _OURS.search(heard.words)
+    if _CHANGE.search(heard.words) or (_INSTEAD.search(heard.words) and ours and not booking):
         return _change(Heard.of(heard.text, today, after_to=True), context)
     if _is_look_up(heard):
         return Intent("find_my_reservations", {})
     if booking:
         return _booking(heard, heard.slots(), waitlist=bool(_WAITLIST.search(heard.words)))
-    menu = _menu_args(heard.words)
+    menu = menu_args(heard.words)
     if (menu or _MENU.search(heard.words)) and not (heard.date or heard.party_size):
         return Intent("get_menu", menu)
     if _AVAILABILITY.search(heard.words) and (_TABLE.search(heard.words) or heard.slots()):
@@ -255,6 +352,8 @@ def _fresh(heard: Heard, context: Context, today: dt.date) -> Intent | Answer | 
 
 
 def _is_look_up(heard: Heard) -> bool:
+    if _WHEN_BOOKED.search(heard.words) and not heard.party_size:
+        return True
     if not (_RESERVATION.search(heard.words) and _LOOK_UP.search(heard.words)):
         return False
     asks_for_a_table = _AVAILABILITY.search(heard.words) and heard.party_size
@@ -262,7 +361,7 @@ def _is_look_up(heard: Heard) -> bool:
 
 
 def _change(heard: Heard, context: Context) -> Intent | Answer:
-    args = heard.slots() | _requests(heard)
+    args = heard.slots() | requests_of(heard.words)
     if not args:
         return Answer(ASK_CHANGE, "change_reservation")
     return Intent("change_reservation", _with_code(heard, context, args))
@@ -273,7 +372,7 @@ def _booking(heard: Heard, slots: Args, *, waitlist: bool = False) -> Intent | A
     if question:
         return Answer(question, "book_table")
     args = {k: slots[k] for k in ("date", "time", "party_size")}
-    args |= _name(heard.text) | _requests(heard)
+    args |= name_of(heard.text) | requests_of(heard.words)
     if waitlist:
         args["join_waitlist"] = True
     return Intent("book_table", args)
@@ -299,42 +398,6 @@ def _missing(slots: Args, needed: tuple[str, ...]) -> str | None:
     if "party_size" in lacking:
         return f"For how many people, and {when}?" if when else "For how many people?"
     return f"{when[0].upper()}{when[1:]}?" if when else None
-
-
-def _menu_args(words: str) -> Args:
-    args: Args = {}
-    for pattern, category in _CATEGORIES:
-        if pattern.search(words):
-            args["category"] = category
-            break
-    for pattern, tag in _DIETARY:
-        if pattern.search(words):
-            args["dietary"] = tag
-            break
-    return args
-
-
-def _name(text: str) -> Args:
-    """The name a booking is under ("under Kim", "name is Park"), as said."""
-    match = _NAME.search(text)
-    if not match:
-        return {}
-    words: list[str] = []
-    for word in re.split(r"\s+", match.group("name")):
-        clean = word.strip(".,;:!?\"'")
-        if not clean[:1].isalpha() or _NOT_A_NAME.match(clean) or len(words) == 3:
-            break
-        words.append(clean)
-        if clean != word:  # punctuation ends the name
-            break
-    name = " ".join(words)
-    return {"name": name.title() if name.islower() else name} if name else {}
-
-
-def _requests(heard: Heard) -> Args:
-    found = [m.group("what").strip() for p in _REQUESTS for m in p.finditer(heard.words)]
-    unique = list(dict.fromkeys(found))
-    return {"requests": "; ".join(unique)} if unique else {}
 
 
 def _said_code(heard: Heard, *, spelled_alone: bool = False) -> str | None:

@@ -53,6 +53,15 @@ _PRIOR_AUTH = re.compile(
     r"\b(?:prior auth\w*|prior approv\w*|pre-?auth\w*|pre-?approv\w*|preauthori[sz]ation|"
     r"authori[sz]ation)\b"
 )
+# Prior authorisation said without its name: "approval in advance", "approved by the plan
+# first", "does the insurance have to sign off on it beforehand", "okayed ahead of time".
+_ADVANCE = re.compile(
+    r"\b(?:approv\w*|authori[sz]\w*|permission|clearance|go-?ahead|sign(?:ed)?[- ]off|"
+    r"okay(?:ed)?|ok'?d|clear(?:ed)?|green-?light\w*)\b(?:\s+\S+){0,6}?\s+(?:in advance|"
+    r"beforehand|ahead of time|first|1st|up front|before (?:i (?:go|get|have|book)|getting|"
+    r"having|booking|doing|scheduling))\b|\badvance (?:approval|authori[sz]ation)\b"
+)
+_SUBMIT = re.compile(r"\b(?:request|submit|file|put in|apply for|send)\b")
 _NEED = re.compile(r"\b(?:do i|does it|does that|will i|would i|is|is a|is an) (?:need|require)")
 _NEEDED = re.compile(r"\b(?:need|needs|needed|require[sd]?)\b")
 _REQUEST = re.compile(r"\b(?:request|submit|file|start|put in|get|apply for|send)\b")
@@ -66,14 +75,17 @@ _ELIGIBLE = re.compile(
     r"insurance card|what plan am i on|which plan)\b"
 )
 _BENEFITS = re.compile(
-    r"\b(?:benefits?|what does my (?:plan|insurance) cover|what's covered|what is covered|"
+    r"\b(?:benefits?|what does my (?:plan|insurance) (?:cover|include|offer|give me)|"
+    r"what(?:'s| is) (?:included )?in my (?:plan|insurance|policy)|included in my|"
+    r"what do i get (?:with|from|on) my|what's covered|what is covered|"
     r"summary of (?:my )?(?:plan|coverage))\b"
 )
 _COVERED = re.compile(
-    r"\b(?:covered|cover|covers|coverage for|pay for|copay|co-pay|coinsurance|cost me|"
+    r"\b(?:covered|cover|covers|coverage for|pays? for|paid for|copay|co-pay|coinsurance|cost me|"
     r"how much (?:is|are|does|would|will)|what (?:do|would|will) i pay)\b"
 )
 _PROGRAMS = re.compile(r"\b(?:care programs?|programs?)\b")
+_WHICH_PROGRAMS = re.compile(r"^(?:are there|is there|what|which|any|do you have|tell me)\b")
 _ENROLL = re.compile(r"\b(?:enroll|enrol|sign me up|join|register me for|sign up)\b")
 _PREVENTIVE = re.compile(
     r"\b(?:preventive|preventative|screenings?|check-?ups?|what am i due for|due for|"
@@ -84,12 +96,16 @@ _PROVIDERS = re.compile(
     r"near me|nearby|providers?|doctors? (?:near|in|who)|any \w+s? (?:near|in|around))\b"
 )
 
-_LOOKING = r"\b(?:near|around|close|taking|accepting|find|looking|need|recommend|any|see)\b"
+_LOOKING = (
+    r"\b(?:near|around|close|taking|accepting|find|looking|need|recommend|any|see|is there|"
+    r"are there|on my plan|in my plan|takes? my|accepts? my|in[- ]network)\b"
+)
 
 
 _SPECIFIC = re.compile(
     r"\b(?:my (?:plan|insurance)|deductible|co-?pay|claims?|prior auth\w*|pre-?auth\w*|"
     r"in[- ]network|care programs?|clinic|covered)\b"
+    rf"|{_ADVANCE.pattern}"
 )
 
 
@@ -135,11 +151,17 @@ def _answered(answer: str, context: Context) -> Intent | Answer:
 
 
 def _prior_auth(words: str, said: str, today: date) -> Intent | Answer | None:
-    if not _PRIOR_AUTH.search(words):
+    advance = _ADVANCE.search(words) and not _PRIOR_AUTH.search(words)
+    if not (_PRIOR_AUTH.search(words) or advance):
         return None
     reference = prior_auth_said(said)
     if reference:
         return Intent("get_prior_auth_status", {"prior_auth": reference})
+    if advance:  # a question whether it is needed, unless a request is being made
+        if _SUBMIT.search(words):
+            return submit_prior_auth(words, said, today)
+        service = service_after(_ADVANCE.sub(" ", words), said) or service_after(words, said)
+        return Intent("check_prior_auth_required", {"service": service}) if service else None
     if re.search(
         r"\b(?:status|approved|my prior|my pre|list|what|which|any|pending)\b", words
     ) and ((not _NEEDED.search(words) and not _REQUEST.search(words)) or "status" in words):
@@ -191,7 +213,7 @@ def _plan(words: str, said: str) -> Intent | None:
     if _ELIGIBLE.search(words):
         return Intent("check_eligibility", {})
     if _PROGRAMS.search(words):
-        if _ENROLL.search(words):
+        if _ENROLL.search(words) and not _WHICH_PROGRAMS.search(words):
             match = re.search(r"\b(?:the |in |for )?(?P<p>[\w ]+?) (?:care )?program\b", words)
             program = match.group("p").split()[-1] if match else ""
             return Intent("enroll_in_care_program", {"program": program}) if program else None

@@ -12,12 +12,21 @@ from functions.agent_turn.agent.dialogue import Answer, Args, Intent
 from functions.agent_turn.agent.spoken import MONTHS, spoken_date
 
 _STOP = r"(?=\s+(?:covered|under|on my|with my|in[- ]network|cost|need|needs|require\w*|at|with|"
-_STOP += r"because|on|next|this|tomorrow|planned|please)\b|[?.,!]|$)"
+_STOP += r"because|on|next|this|tomorrow|planned|please|first|1st|beforehand|in advance|ahead|"
+_STOP += r"before)\b|[?.,!]|$)"
 _SERVICE = (
     re.compile(r"\b(?:is|are) (?:a |an |my |the )?(?P<s>[\w' -]+?)\s+covered\b"),
+    re.compile(
+        r"\b(?:is|are|would|will) (?:a |an |my |the )?(?P<s>[\w' -]+?) "
+        r"(?:something|anything|a thing) (?:my|the) (?:plan|insurance)"
+    ),
     re.compile(rf"\bcovers? (?:a |an |my |the )?(?P<s>[\w' -]+?){_STOP}"),
     re.compile(rf"\bcopay (?:for|on) (?:a |an |my |the )?(?P<s>[\w' -]+?){_STOP}"),
-    re.compile(r"\bdoes (?:a |an |my |the )?(?P<s>[\w' -]+?) (?:need|require)"),
+    re.compile(r"\bdoes (?:a |an |my |the )?(?P<s>[\w' -]+?) (?:need|require|have to|has to)\b"),
+    re.compile(
+        r"\b(?:how much|what) (?:will|would|do|does|am) (?:i|it) (?:owe|pay|be charged|get charged|"
+        rf"cost me|be paying) (?:for|on|to get) (?:a |an |my |the )?(?P<s>[\w' -]+?){_STOP}"
+    ),
     re.compile(
         rf"\bhow much (?:is|are|does|would|will) (?:a |an |my |the |it (?:cost|be) (?:for|to get) "
         rf"(?:a |an )?)?(?P<s>[\w' -]+?)(?:\s+(?:cost|be|run))?(?: me)?{_STOP}"
@@ -45,7 +54,11 @@ _STATUSES = (
     ("partially_paid", r"partial\w*|partly"),
     ("denied", r"denied|rejected|declined|turned down|not paid|didn't pay|wasn't paid"),
     ("appealed", r"appealed|under appeal"),
-    ("pending", r"pending|processing|processed yet|still open|waiting"),
+    (
+        "pending",
+        r"pending|processing|processed yet|still open|waiting|being processed|in process|"
+        r"in progress|under review|outstanding|not (?:yet )?(?:done|decided|processed)",
+    ),
     ("paid", r"paid"),
 )
 

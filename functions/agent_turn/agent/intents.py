@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from functions.agent_turn.agent import (
+    clinic_intents,
     hanok_intents,
     healthcare_intents,
     mortgage_intents,
@@ -21,9 +22,9 @@ from functions.agent_turn.agent import (
     small_talk,
     transfer_intents,
 )
-from functions.agent_turn.agent.dialogue import Answer, Context, Intent
+from functions.agent_turn.agent.dialogue import Answer, Context, Intent, Result
 
-__all__ = ["Answer", "Context", "Intent", "parse"]
+__all__ = ["Answer", "Context", "Intent", "after_lookup", "parse"]
 
 
 def parse(
@@ -33,6 +34,11 @@ def parse(
     ``context`` is what the previous turn left, for follow-ups ("yes, cancel it"); ``now``
     the caller's current time, for "in two hours" (unknown: the current time of day)."""
     context = context or Context()
+    if context.asked and context.asked[-1][1] in clinic_intents.NAME_QUESTIONS:
+        # A request said in answer to "what's your name?" is a request, never a name.
+        alone = parse(utterance, today, context.without_questions(), now)
+        if alone is not None:
+            return alone
     return (
         small_talk.refusal(utterance, today, context)
         or mortgage_intents.specific(utterance, today, context)
@@ -43,3 +49,13 @@ def parse(
         or hanok_intents.parse(utterance, today, context)
         or transfer_intents.parse(utterance, today, context)
     )
+
+
+def after_lookup(asked: Answer, said: str, tool: str, result: Result) -> Intent | None:
+    """What a question's lookup (``asked.lookup``, e.g. the caller's profile) answered for the
+    caller: the request completed from its result, or None (the question is asked after all)."""
+    if tool != asked.lookup or not result.get("ok", True):
+        return None
+    if asked.tool == "onboard_patient":
+        return clinic_intents.after_lookup(said, result)
+    return None

@@ -16,10 +16,12 @@ from functions.agent_turn.agent.spoken import normalize
 
 _NUM = r"\d+(?:\.\d+)?"
 _FRACTIONS = {"a half": ".5", "half": ".5", "a quarter": ".25", "1 quarter": ".25"}
-_FRACTIONS |= {"3 quarters": ".75", "three quarters": ".75"}
+_FRACTIONS |= {"3 quarters": ".75", "three quarters": ".75", "3 quarter": ".75"}
 _FRACTION = re.compile(
-    r"\b(?P<n>\d+) and (?P<f>a half|half|a quarter|1 quarter|3 quarters|three quarters)\b"
+    r"\b(?P<n>\d+) and (?P<f>a half|half|a quarter|1 quarter|3 quarters?|three quarters)\b"
 )
+# "a quarter of a million", "three quarters of a million"
+_PART_MILLION = re.compile(r"\b(?P<q>a|1|3) quarters? (?:of )?(?:a|1) (?:1000000|million)\b")
 _MILLION = re.compile(rf"\b(?P<n>{_NUM})\s*(?:1000000|million|mil)\b")
 _HALF_MILLION = re.compile(r"\b(?:a half|half a) (?:1000000|million)\b")
 _A_MILLION = re.compile(r"\b(?:a|one) (?:1000000|million)\b")
@@ -33,7 +35,7 @@ _RATE_AT = re.compile(
     rf"(?P<n>{_NUM})\b(?! years?| months?|\d)"
 )
 _TERM = re.compile(r"\b(?P<n>\d{1,2})[- ]?(?:years?|yrs?|yr)\b")
-DOWN = re.compile(r"\s*(?:dollars?\s+)?(?:as (?:a |the )?)?down\b")
+DOWN = re.compile(r"\s*(?:dollars?\s+)?(?:(?:as|for) (?:a |the |my )?)?down\b")
 _AMOUNT = re.compile(r"(?<![\d.])(?P<n>\d{3,}(?:\.\d+)?)\b")
 
 
@@ -43,6 +45,7 @@ def canonical(utterance: str) -> str:
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = _FRACTION.sub(lambda m: m.group("n") + _FRACTIONS[m.group("f")], text)
     text = _HALF_MILLION.sub("500000", text)
+    text = _PART_MILLION.sub(lambda m: "750000" if m.group("q") == "3" else "250000", text)
     text = _A_MILLION.sub("1000000", text)
     text = _MILLION.sub(lambda m: _times(m.group("n"), 1_000_000), text)
     text = _THOUSAND.sub(lambda m: _times(m.group("n"), 1000), text)

@@ -44,8 +44,13 @@ _AFFORD = re.compile(
 _DTI = re.compile(r"\b(?:debt[- ]?to[- ]?income|dti|debt ratio)\b")
 _AGAIN = re.compile(
     r"^(?:and|ok(?:ay)?|so|hmm|um|uh|what about|how about|what if|and if|make it|try|"
-    r"now|then|instead|same|could you)\b|\binstead\b|\bwhat about\b|\bhow about\b"
+    r"now|then|instead|same|could you|at|over|for|with)\b|\binstead\b|\bwhat about\b|"
+    r"\bhow about\b|\bthen\s*[?.!]?$|\bwhat (?:would|will|does) (?:it|that|the payment) be\b|"
+    r"\bwhat if\b|\bsuppose\b"
 )
+# Asking for a payment with nothing to work it out from: "what would the payment be on a home
+# loan" is a question for the figures, whatever else it might sound like.
+_LOAN = re.compile(r"\b(?:mortgage|home loan|house loan|loan)\b")
 _MONTHLY = re.compile(r"^\s*(?:dollars\s+)?(?:a|per|each|every) month|^\s*monthly")
 _INCOME = re.compile(r"\b(?:make|making|earn|earning|income|salary|bring in|take home|gross)\b")
 _DEBTS = re.compile(r"\b(?:debts?|car|student loans?|credit cards?|owe|i pay|pay)\b")
@@ -116,6 +121,13 @@ def _fresh(words: str, said: str) -> Intent | Answer | None:
         return _calculation("calculate_mortgage_payment", figures)
     if figures.rate is not None and figures.term and figures.first_amount(10_000):
         return _calculation("calculate_mortgage_payment", figures)
+    payments = re.search(r"\bmonthly payments?\b|\bpayments? (?:would|will) be\b", words)
+    if (
+        _PAYMENT.search(words)
+        and (_LOAN.search(words) or payments)
+        and re.search(r"\bmonthly|payments?\b", words)
+    ):
+        return Answer(ASK_LOAN, "calculate_mortgage_payment")
     return None
 
 

@@ -51,9 +51,16 @@ _REF = re.compile(r"\bma[- ]?(?P<n>\d{6})\b|\bapplication (?:number )?(?P<m>\d{6
 _START = re.compile(
     rf"\b(?:start|begin|open|apply|set up|fill out|new|get)\b.*\b{_LOAN_WORDS}\b|"
     r"\bapply for\b|\bi(?:'d| would) like (?:a|to get a) (?:mortgage|home loan)\b|"
-    r"\b(?:like|want|need|looking) to refi\w*|\brefinanc\w* my\b"
+    r"\b(?:like|want|need|looking) to refi\w*|\brefinanc\w* my\b|"
+    r"\b(?:need|want|looking for|after|interested in|shopping for)\s+(?:a |an )?(?:new )?"
+    r"(?:mortgage|home loan)\b|"
+    r"\b(?:thinking (?:of|about)|looking (?:at|into)|considering|planning on|want|hoping) "
+    r"(?:to )?refinanc\w*"
 )
-_SUBMIT = re.compile(r"\b(?:submit|send in|send off|hand in|finali[sz]e)\b")
+_SUBMIT = re.compile(
+    r"\b(?:submit|send in|send off|hand in|finali[sz]e|turn in|file)\b|"
+    r"\b(?:send|hand|turn) (?:\w+ ){1,3}(?:in|off)\b"
+)
 _WITHDRAW = re.compile(r"\b(?:withdraw|cancel|pull|scrap|call off)\b")
 _LIST = re.compile(r"\b(?:list|all|how many|which|every)\b.*\bapplications\b|\bmy applications\b")
 _PROGRESS = re.compile(
@@ -64,8 +71,21 @@ _STATUS = re.compile(
     r"\b(?:status|where (?:is|are|does|do)|where's|going|update on|news|approved|decision|"
     r"stand|check on)\b"
 )
-_DOCS = re.compile(r"\b(?:documents?|docs?|paperwork|forms?)\b")
+_DOCS = re.compile(r"\b(?:documents?|docs?|paperwork|papers|forms?|files)\b")
 _MISSING = re.compile(r"\b(?:still|missing|left|outstanding|remaining|else|yet|owe you)\b")
+# What the lender still waits for, said without naming documents: "is there anything else
+# you're waiting on from me", "what else do you need from me for the loan".
+_WAITING_ON_ME = re.compile(
+    r"\b(?:waiting (?:on|for)|still (?:need|require|want)|need from me|want from me|"
+    r"missing from me|outstanding)\b"
+)
+# What the lender has, asked without naming documents: "what have you got from me so far".
+_GOT_FROM_ME = re.compile(r"\b(?:got|received|have) (?:\w+ )?from me\b|\bwhat have i sent\b")
+# What the lender wants, asked as what to send: "what do I have to send you for the mortgage".
+_TO_SEND = re.compile(
+    r"\b(?:what|which)\b.*\b(?:send|provide|bring|give|upload|get) (?:you|in|over|to you)\b|"
+    r"\bwhat do you need (?:from me|to see)\b"
+)
 _RECEIVED = re.compile(r"\b(?:received|got|have you|on file|did you get|have i sent|so far)\b")
 _REQUIRED = re.compile(r"\b(?:need|required|require|requirements|should i|have to|must)\b")
 _SENT = re.compile(
@@ -75,7 +95,8 @@ _SENT = re.compile(
 _DEBT_ADD = re.compile(r"\b(?:add|i have|i've got|i also have|there's|i pay|plus|also)\b")
 _DEBT_LIST = re.compile(r"\b(?:what|list|show|which|read|tell|go over)\b.*\bdebts?\b|my debts\b")
 _DEBT_REMOVE = re.compile(
-    r"\b(?:remove|delete|take off|drop|paid off|pay off|no longer have|get rid of)\b"
+    r"\b(?:remove|delete|take off|take (?:\w+ ){1,3}off|drop|paid off|pay off|no longer have|"
+    r"get rid of)\b"
 )
 _CREDIT = re.compile(r"\bcredit score\b\D{0,25}(?P<n>\d{3})\b|\b(?P<m>\d{3}) credit score\b")
 _INCOME = re.compile(r"\b(?:i make|i earn|my (?:income|salary)|income is|salary is|bring in)\b")
@@ -180,7 +201,13 @@ def _documents(words: str, ref: Args, today: date) -> Intent | None:
             args["received_on"] = (today - timedelta(days=1)).isoformat()
         return Intent("record_mortgage_document", args)
     if not _DOCS.search(words):
-        return None
+        if not _APPLICATION.search(words):
+            return None
+        if _WAITING_ON_ME.search(words):
+            return Intent("get_missing_mortgage_documents", ref)
+        if _GOT_FROM_ME.search(words):
+            return Intent("list_mortgage_documents", ref)
+        return Intent("get_required_mortgage_documents", ref) if _TO_SEND.search(words) else None
     if _MISSING.search(words):
         return Intent("get_missing_mortgage_documents", ref)
     if _RECEIVED.search(words) or _SENT.search(words):

@@ -42,10 +42,12 @@ _DONE_IT = re.compile(
     rf"{_LEAD}i(?:'ve| have)?\s+(?:done|finished|did|completed)\s+{_IT}$"
 )
 _CHANGE_IT = re.compile(
-    rf"{_LEAD}(?:(?:can you|could you|please)\s+)?(?:make|set|mark|change|move|push|switch|"
+    rf"{_LEAD}(?:(?:can you|could you|can we|could we|let's|please|just)\s+)?"
+    r"(?:make|set|mark|change|move|push|switch|"
     rf"rename|call|bump)\s+"
     rf"{_IT}\s*(?:to\s+(?:be\s+)?|as\s+|into\s+|for\s+|say\s+)?(?P<new>.*)$"
 )
+_HANOK_TALK = re.compile(r"\b(?:people|guests|of us|reservation|booking|table)\b")
 _CORRECTION = re.compile(rf"{_LEAD}(?P<new>.+?)(?:\s+instead)?$")
 _SPAN_ALONE = re.compile(
     r"^(?:for\s+)?((?:half an|an|a|\d+)\s+(?:hours?|minutes?|"
@@ -64,7 +66,13 @@ def parse(
     name = _last_named(kind, context)
     if not name:
         return None
-    return _about_it(heard, kind, name, context, today)
+    # "actually it's not urgent at all, make it low priority": the request may be any clause.
+    clauses = [c for c in re.split(r"\s*[,;]\s*", heard.words) if c]
+    for words in [heard.words, *reversed(clauses)] if len(clauses) > 1 else [heard.words]:
+        found = _about_it(Heard(heard.text, words), kind, name, context, today)
+        if found is not None:
+            return found
+    return None
 
 
 def _answered(
@@ -90,6 +98,10 @@ def _joined(question: str, answer: str) -> str:
         return f" to {answer}" if question != calendar_intents.ASK_TITLE else f" called {answer}"
     if re.fullmatch(r"(?:\d{1,2}|[a-z]+)(?:[:\s]\d{2})?", Heard.of(answer).words):
         return f" at {answer}"
+    if question in (calendar_intents.ASK_WHEN, calendar_intents.ASK_TIME):
+        named = split_when(Heard.of(answer).words)[0]
+        if len(named.split()) > 1:  # "a budget review on Thursday": its name with its time
+            return f" called {answer}"
     return f" {answer}"
 
 
@@ -132,6 +144,8 @@ def _about_it(
         return None
     if kind == "todo":
         return _todo_change(heard, name, new, today)
+    if _HANOK_TALK.search(words):
+        return None
     return _timed_change(heard, kind, name, new, context, today)
 
 

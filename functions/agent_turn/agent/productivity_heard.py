@@ -18,7 +18,9 @@ _POLITE_END = re.compile(r"(?:[\s,]+(?:please|thanks|thank you|for me))+[.!?]*$"
 _PRIORITY = re.compile(
     r"[\s,]*(?:(?:with|as|at|it's|it is|make it|mark it)\s+)?(?:an?\s+)?"
     r"\b(?P<level>high|top|low|medium|normal)(?:[- ]priority|[- ]importance)\b"
-    r"|[\s,]*(?:it's\s+|it is\s+)?\b(?P<urgent>urgent|important)\s*$"
+    r"|[\s,]*(?:(?:it's|it is|that's|that is|this is)\s+)?"
+    r"(?:(?:pretty|really|very|quite|super|kind of|kinda|a bit|fairly)\s+)?"
+    r"\b(?P<urgent>urgent|important)\s*$"
 )
 _LEVELS = {"high": "high", "top": "high", "low": "low", "medium": "medium", "normal": "medium"}
 

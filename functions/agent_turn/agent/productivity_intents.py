@@ -20,17 +20,36 @@ TODO_TOOLS = ("add_todo", "list_todos", "update_todo", "complete_todo", "delete_
 TOOLS = TODO_TOOLS + reminder_intents.TOOLS + calendar_intents.TOOLS
 ASK_TODO_TITLE = productivity_follow_ups.ASK_TODO_TITLE
 
-_TODO = r"(?:todo|to-do|to do|task)"
+# "to do" is the list's name, but not in "what are you able to do" or "what would you like to do".
+_TODO = r"(?:todo|to-do|(?<!able )(?<!you )(?<!like )(?<!want )(?<!love )to do|task)"
 _PRIO = r"(?:(?:high|top|low|medium|normal|urgent|important)(?:[- ]priority)?\s+)"
 _ADD_PATTERNS = [
+    # "..., can you add that to my list": the thing said first, then where it goes.
+    re.compile(
+        r"^(?:i\s+(?:need|have|must|should|gotta|got)\s+to\s+)(?:remember\s+to\s+)?"
+        r"(?P<title>.+?)[\s,?.]+(?:(?:can|could|would) you\s+|please\s+)?"
+        r"(?:add|put|stick|pop|write|jot)\s+(?:that|it|this)\s+(?:down\s+)?(?:on|to|in|onto)\s+"
+        rf"(?:my\s+|the\s+)?(?:{_TODO}s?(?:\s*list)?|list)\b(?P<tail>.*)$"
+    ),
+    # "I need to remember to call the bank": a thing to do, said as the caller thinks it.
+    re.compile(
+        r"^i\s+(?:need|have|must|should|want|gotta|got)\s+(?:to\s+)?remember\s+to\s+"
+        r"(?P<title>.+)$"
+    ),
     re.compile(
         rf"\b(?:add|create|make|put|set up|new|start|jot down|write down)\s+(?:me\s+)?"
-        rf"(?:a\s+|an\s+|another\s+)?(?:new\s+)?(?P<prio>{_PRIO})?{_TODO}(?:\s+item)?\s*"
-        r"(?:to|for|that says|saying|called|named|about|:|-)?(?:\s+(?P<title>.+))?$"
+        rf"(?:a\s+|an\s+|another\s+)?(?:new\s+)?(?P<prio>{_PRIO})?{_TODO}(?:\s+item)?"
+        r"(?:\s+for\s+me)?\s*"
+        r"(?:to|for|that says|saying|called|named|about|:|-|,)?(?:\s+(?P<title>.+))?$"
+    ),
+    # "note down that I have to ring the plumber": the thing to do, said as an obligation.
+    re.compile(
+        r"\b(?:note down|make a note|jot down|write down|note)\s+(?:that\s+)?i\s+(?:have|need|"
+        r"must|should|gotta|got)\s+to\s+(?P<title>.+)$"
     ),
     re.compile(
         rf"\b(?:add|put|stick|pop)\s+(?P<title>.+?)\s+(?:to|on|onto)\s+(?:my\s+|the\s+)?"
-        rf"(?:{_TODO}s?\s*)?list\b(?P<tail>.*)$"
+        rf"(?:{_TODO}s?(?:\s*list)?|list)\b(?P<tail>.*)$"
     ),
     re.compile(rf"\bremind me to\s+(?P<title>.+?)\s+(?:on|in) my\s+{_TODO}\s*list\b(?P<tail>.*)$"),
 ]
@@ -44,10 +63,14 @@ _LIST_PATTERNS = [
     re.compile(rf"^(?:my\s+)?{_TODO}s?(?:\s+list)?(?:\s+for\s+.+)?$"),
     re.compile(r"\bwhat(?:'s| is)\s+(?:left\s+)?on\s+my\s+(?:to\s*do\s+)?list\b"),
     re.compile(r"\b(?:read|show|check)\s+(?:me\s+)?my\s+list\b"),
+    re.compile(r"\bon my plate\b|\b(?:what|which|any|anything)\b.*\bon my (?:to\s*do\s+)?list\b"),
     re.compile(r"\bwhat(?:'s| is)\s+(?:still\s+)?due\b"),
     re.compile(r"\b(?:show|list|read|tell)\b.*\b(?:i've|i have)\s+(?:completed|finished|done)\b"),
     re.compile(r"\bwhat\s+(?:do|else do)\s+i\s+(?:have|need|still have|got)\s+to\s+do\b"),
-    re.compile(r"\bwhat\s+(?:have|did)\s+i\s+(?:already\s+)?(?:finish|finished|complete|get done)"),
+    re.compile(
+        r"\bwhat\s+(?:have|did)\s+i\s+(?:already\s+)?(?:finish|finished|complete|get done|"
+        r"got done|checked off|ticked off|crossed off|done)"
+    ),
 ]
 _DONE = re.compile(r"\b(?:finish|finished|completed?|done|checked off|crossed off|ticked off)\b")
 _ALL = re.compile(
@@ -63,13 +86,26 @@ _COMPLETE_PATTERNS = [
         r"\bi(?:'ve| have)?\s+(?:already\s+|just\s+)?(?:finished|done|completed)\s+(?P<title>.+)$"
     ),
 ]
+# "..., you can check that off": what came before it is done, whatever its verb ("I already
+# paid the electricity bill"); the object of that verb names the todo.
+_CHECK_IT_OFF = re.compile(
+    r"[\s,.;]+(?:so\s+|and\s+)?(?:you\s+can\s+|can\s+you\s+|please\s+|go\s+ahead\s+and\s+)?"
+    r"(?:check|tick|cross|mark)\s+(?:it|that|this)\s+(?:off|as done|done)\b.*$"
+)
+_DID_IT = re.compile(
+    r"^i(?:'ve| have)?\s+(?:already\s+|just\s+|finally\s+)?(?:\w+ed|did|done|paid|sent|"
+    r"bought|made|took|wrote|got|went to|rang|gave|put)\s+(?P<title>.+)$"
+)
+_VAGUE = re.compile(r"^(?:something|some things|a thing|an item|one|it|this|that|stuff)$")
+_URGENT = re.compile(r"\b(?:urgent|important|pressing|high[- ]priority|top[- ]priority)\b")
 _DELETE = re.compile(
     rf"\b(?:delete|remove|drop|cancel|get rid of|scratch|take|erase)\s+(?:the\s+|my\s+)?"
     rf"(?P<title>.+?)(?:\s+{_TODO})?(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:{_TODO}\s*)?list)?$"
 )
 _UPDATE = re.compile(
-    rf"\b(?:change|rename|update|edit|switch|move|push|make|set)\s+(?:the\s+|my\s+)?"
-    rf"(?P<which>.+?)\s+{_TODO}\s+(?:to\s+(?:be\s+)?|into\s+|so it's\s+)?(?P<new>.+)$"
+    rf"\b(?:change|rename|update|edit|switch|move|push|make|set|bump|turn)\s+(?:the\s+|my\s+)?"
+    rf"(?P<which>.+?)\s+{_TODO}\s+(?:(?:up|down)\s+)?(?:to\s+(?:be\s+)?|into\s+|so it's\s+)?"
+    r"(?P<new>.+)$"
 )
 _TODO_WORD = re.compile(rf"\b{_TODO}s?\b|\blist\b")
 
@@ -97,7 +133,8 @@ def _add(heard: Heard, today: date) -> Intent | Answer | None:
         match = pattern.search(heard.words)
         if match:
             found = match.groupdict()
-            said = f"{found.get('title') or ''} {found.get('tail') or ''}"
+            tail = (found.get("tail") or "").strip(" ,?.")
+            said = f"{found.get('title') or ''} {tail}"
             return _new_todo(heard, said, found.get("prio") or "", today)
     return None
 
@@ -106,7 +143,9 @@ def _new_todo(heard: Heard, said: str, prio: str, today: date) -> Intent | Answe
     said, priority = priority_of(clean(said))
     title, phrases = split_when(said)
     title = clean(re.sub(rf"^(?:{_TODO}\s+)?(?:to|that|for|:|-)\s+", "", title))
-    if not title:
+    title = clean(re.sub(r"[\s,]+(?:(?:it's|it is|that's|that is)(?:\s+due)?|due)$", "", title))
+    title = clean(re.sub(r"^(?:something|a thing|an item|one thing)\s+(?:to\s+|:\s*)", "", title))
+    if not title or _VAGUE.match(title):
         return Answer(ASK_TODO_TITLE, "add_todo")
     args: Args = {"title": heard.recased(title)}
     priority = priority_of(prio)[1] or ("high" if prio.strip() else None) or priority
@@ -134,6 +173,12 @@ def _change(heard: Heard, today: date) -> Intent | None:
     match = _DELETE.search(words) if _TODO_WORD.search(words) else None
     if match and clean(match.group("title")):
         return Intent("delete_todo", {"todo": heard.recased(_hint(match.group("title")))})
+    checked = _CHECK_IT_OFF.search(words)
+    if checked:
+        words = words[: checked.start()]
+        match = _DID_IT.search(words)
+        if match and clean(match.group("title")):
+            return Intent("complete_todo", {"todo": heard.recased(clean(match.group("title")))})
     for pattern in _COMPLETE_PATTERNS:
         match = pattern.search(words)
         if match and clean(match.group("title")) and not re.match(r"^(?:what|which)\b", words):
@@ -169,6 +214,7 @@ def _list(heard: Heard, today: date) -> Intent | None:
     elif _DONE.search(words):
         args["status"] = "done"
     rest, priority = priority_of(words)
+    priority = priority or ("high" if _URGENT.search(words) else None)
     if priority:
         args["priority"] = priority
     if re.search(r"\b(?:this|the) week\b", words):

@@ -43,7 +43,8 @@ _LOOK_UP = re.compile(
     rf"|^(?:my\s+)?{_REMINDER}(?:\s+for\s+.+)?$"
 )
 _DELETE = re.compile(
-    rf"\b(?:delete|remove|cancel|clear|drop|get rid of|turn off|stop)\s+(?:the\s+|my\s+|that\s+)?"
+    r"\b(?:delete|remove|cancel|clear|drop|get rid of|turn off|stop|erase|scrap|ditch|"
+    rf"forget(?: about)?)\s+(?:the\s+|my\s+|that\s+)?"
     rf"(?P<before>.*?)\s*{_REMINDER}\b\s*(?:about|for|to|of|that says)?\s*(?P<after>.*)$"
 )
 _MOVE = re.compile(

@@ -10,6 +10,7 @@ Gemini.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from functions.agent_turn.agent import (
     transfer_intents,
 )
 from functions.agent_turn.agent.dialogue import (
+    LOOKUPS,
     Answer,
     Intent,
     context_of,
@@ -115,15 +117,40 @@ class RulesChatModel(BaseChatModel):
         messages = [m for m in messages if not isinstance(m, SystemMessage)]
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage):
+            looked_up = self._after_lookup(messages, last)
+            if looked_up is not None:
+                return self._act_on(looked_up, len(messages))
             return AIMessage(content=self._reply_from_tools(messages))
         if isinstance(last, HumanMessage):
-            today = self.today or datetime.now(UTC).date()
-            now = self.now or (None if self.today else datetime.now(UTC).replace(tzinfo=None))
-            said = str(last.content)
-            understood = intents.parse(said, today, context_of(messages), now)
-            understood = understood or small_talk.chat(said, today)
-            return self._act_on(understood, len(messages))
+            understood = self._understand(messages)
+            return self._act_on(
+                understood or small_talk.chat(str(last.content), self._today()), len(messages)
+            )
         return AIMessage(content=FALLBACK)
+
+    def _today(self) -> date:
+        return self.today or datetime.now(UTC).date()
+
+    def _understand(self, messages: Sequence[BaseMessage]) -> Intent | Answer | None:
+        """The parse of the last message, a human one, with what the turns before it left."""
+        now = self.now or (None if self.today else datetime.now(UTC).replace(tzinfo=None))
+        said = str(messages[-1].content)
+        return intents.parse(said, self._today(), context_of(messages), now)
+
+    def _after_lookup(
+        self, messages: list[BaseMessage], last: ToolMessage
+    ) -> Intent | Answer | None:
+        """After a lookup made to answer our own question (the caller's name, from their
+        profile): the request it completes, or the question after all. None: not a lookup."""
+        if last.name not in LOOKUPS:
+            return None
+        turn = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
+        asked = self._understand(messages[: turn + 1])
+        if not isinstance(asked, Answer) or asked.lookup != last.name:
+            return None
+        said = str(messages[turn].content)
+        done = intents.after_lookup(asked, said, last.name, read_result(last))
+        return done or replace(asked, lookup=None)  # asked once: never looked up again
 
     def _act_on(self, understood: Intent | Answer | None, ordinal: int) -> AIMessage:
         if understood is None:
@@ -136,6 +163,9 @@ class RulesChatModel(BaseChatModel):
             unbound = NOT_REACHABLE if understood.tool in HANOK_TOOLS else FALLBACK
             return AIMessage(content=unbound)
         if isinstance(understood, Answer):
+            if understood.lookup in self.tool_names:  # its answer may be on record: look first
+                call = {"name": understood.lookup, "args": {}, "id": f"rules-{ordinal}"}
+                return AIMessage(content="", tool_calls=[call])
             return AIMessage(content=understood.text)
         call = {"name": understood.tool, "args": understood.args, "id": f"rules-{ordinal}"}
         return AIMessage(content="", tool_calls=[call])

@@ -54,8 +54,18 @@ _THEIR_DATA = re.compile(
     r"applications?|loans?|reservations?|bookings?|appointments?|data|account|details|info|"
     r"information|email|phone|address)\b"
 )
+# The same asked the other way round: "show me the claims for my son".
+_FOR_THEM = re.compile(
+    r"\b(?:what|what's|what are|read|show|tell|give|list|check|see|look|open|pull up|access|"
+    r"get)\b.*\b(?:todos?|to-?dos?|tasks?|reminders?|calendar|schedule|claims?|benefits?|"
+    r"records?|prescriptions?|applications?|account|details)\s+(?:of|for|belonging to)\s+"
+    r"(?:my|his|her|their|our)\s+(?:wife|husband|partner|son|daughter|mom|mum|mother|dad|"
+    r"father|boss|friend|brother|sister|kids?|child|children|neighbou?r|colleague|coworker|"
+    r"roommate|girlfriend|boyfriend)\b"
+)
 _SQL = re.compile(
-    r"\b(?:sql|select\s+\*|drop\s+table|delete\s+from|insert\s+into|update\s+\w+\s+set|database|"
+    r"\b(?:sql|select\s+\*|select\s+[\w, ]+\s+from\s+\w+|drop\s+table|delete\s+from|"
+    r"insert\s+into|update\s+\w+\s+set|database|union\s+select|(?:or|where)\s+1\s*=\s*1|"
     r"run\s+(?:this|a|the)\s+(?:query|command|code|script))\b"
 )
 _INSTRUCTIONS = re.compile(
@@ -74,6 +84,11 @@ _MEDICAL = re.compile(
 _REFUSALS = (
     (
         _THEIR_DATA,
+        "I'm sorry, I can only look at your own account, not anyone else's. "
+        "I'm happy to help with your todos, calendar, health plan or anything else of yours.",
+    ),
+    (
+        _FOR_THEM,
         "I'm sorry, I can only look at your own account, not anyone else's. "
         "I'm happy to help with your todos, calendar, health plan or anything else of yours.",
     ),
@@ -109,7 +124,8 @@ _BYE = re.compile(
 _WHAT_CAN = re.compile(
     r"\bwhat (?:can|do|else can) (?:you|i)\b.*\b(?:do|help|ask)\b|\bhow can you help\b|"
     r"\bwhat are you\b|\bwho are you\b|^help$|\bwhat do you do\b|\bwhat are my options\b|"
-    r"\bcan you help(?: me)?$|\bwhat (?:kind|sort)s? of things\b"
+    r"\bcan you help(?: me)?$|\bwhat (?:kind|sort)s? of (?:things|stuff)\b|"
+    r"\bwhat (?:are you able to|else can you|are you capable of|can you) (?:do|help)\b"
 )
 _FILLER = re.compile(r"^(?:(?:um+|uh+|oh|well|okay|ok|so|and|hey|please)\b[\s,]*)+")
 

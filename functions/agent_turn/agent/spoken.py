@@ -33,18 +33,32 @@ _MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?:the\s+)?(?P<day>\d{{1,2
 _DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<month>{_MONTH})\b")
 _DAY_OF_MONTH = re.compile(r"\bthe\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b")
 _RELATIVE = re.compile(r"\b(?:the\s+)?(?P<word>day after tomorrow|today|tonight|tomorrow)\b")
-_WEEKDAY = re.compile(rf"\b(?P<weekday>{'|'.join(WEEKDAYS)})s?\b")
+_WEEKDAY = re.compile(rf"\b(?P<next>next\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})s?\b")
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}
 
-_NOT_A_TIME = r"(?!\s*(?:people|persons?|guests?|diners|adults|of us|st\b|nd\b|rd\b|th\b|:?\d))"
+_NOT_A_TIME = (
+    r"(?!\s*(?:people|persons?|guests?|diners|adults|of us|total\b|more\b|st\b|nd\b|rd\b|th\b|"
+    r":?\d))"
+)
 _MINUTES = r"(?:[:.\s](?P<minutes>[0-5]\d))?"
-_MERIDIEM = re.compile(rf"\b(?P<hour>\d{{1,2}}){_MINUTES}\s*(?P<meridiem>am|pm)\b")
+# "930 am", "1130pm": speech-to-text writes a clock time without its colon.
+_MERIDIEM = re.compile(
+    r"\b(?P<hour>\d{1,2})(?:[:.\s]?(?P<minutes>[0-5]\d))?\s*(?P<meridiem>am|pm)\b"
+)
 _OCLOCK = re.compile(r"\b(?P<hour>\d{1,2})\s*o'?clock\b")
 _PAST_TO = re.compile(
     r"\b(?P<part>half past|quarter past|quarter to)\s+(?P<hour>\d{1,2})\b"
     r"(?:\s*(?P<meridiem>am|pm)\b)?"
 )
 _AT = re.compile(rf"\b(?:at|around|about|by)\s+(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
+# "at 730", "around 1130": an hour of the clock (1 to 12) and its minutes run together, as
+# speech-to-text writes them; not a year ("by 2030"), an amount ("at 730 dollars") or a phone
+# number ("at 555-0100", "at 415 555 0100").
+_COMPACT = re.compile(
+    r"\b(?:at|around|by)\s+(?P<hour>[1-9]|1[0-2])(?P<minutes>[0-5]\d)\b"
+    r"(?![-./]\d|\s+\d|\s*(?:%|k\b|dollars?|bucks|euros?|pounds?|percent|thousand|people|persons?|"
+    r"guests?|of us\b|st\b|nd\b|rd\b|th\b))"
+)
 _TO = re.compile(rf"\bto\s+(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
 _BARE = re.compile(rf"(?<!\bfor )(?<!\bof )\b(?P<hour>\d{{1,2}}){_MINUTES}\b{_NOT_A_TIME}")
 _NOON = re.compile(r"\b(?:noon|midday)\b")
@@ -67,7 +81,9 @@ _OFFSET = re.compile(rf"\bin\s+{_SPAN}\b")
 _DURATION = re.compile(rf"\bfor\s+{_SPAN}\b")
 
 _PARTY = [
-    re.compile(r"\bparty of\s+(?P<n>\d{1,2})\b"),
+    # "a party of 8", "a group of 10", "a table of 4", "6 total", "a total of 6"
+    re.compile(r"\b(?:party|group|table|total) of\s+(?P<n>\d{1,2})\b"),
+    re.compile(r"\b(?P<n>\d{1,2})\s+(?:total|in total|altogether|all together)\b"),
     re.compile(r"\b(?P<n>\d{1,2})\s+(?:people|persons?|guests?|diners|adults|of us)\b"),
     re.compile(r"\bfor\s+(?P<n>\d{1,2})\b(?!\s*(?:am|pm|o'?clock|st\b|nd\b|rd\b|th\b|[:.]?\d))"),
 ]
@@ -95,14 +111,15 @@ def spoken_date(text: str, today: date) -> date | None:
         return today + timedelta(days=_RELATIVE_DAYS[match.group("word")])
     match = _WEEKDAY.search(text)
     if match:
-        return next_weekday(match.group("weekday"), today)
+        return next_weekday(match.group("weekday"), today, said_next=bool(match.group("next")))
     return None
 
 
-def next_weekday(name: str, today: date) -> date:
-    """The next such day after today ("Friday", "next Friday", "this Friday" alike)."""
-    ahead = (WEEKDAYS.index(name) - today.weekday()) % 7
-    return today + timedelta(days=ahead or 7)
+def next_weekday(name: str, today: date, *, said_next: bool = False) -> date:
+    """The next such day after today ("Friday", "next Friday", "this Friday" alike), except
+    that "next Wednesday" said on a Tuesday is a week on: tomorrow would have been "tomorrow"."""
+    ahead = (WEEKDAYS.index(name) - today.weekday()) % 7 or 7
+    return today + timedelta(days=ahead + (7 if said_next and ahead == 1 else 0))
 
 
 def _month_day(month: int, day: int, today: date) -> date | None:
@@ -147,7 +164,7 @@ def spoken_time(
         hour = int(match.group("hour")) - (1 if minutes < 0 else 0)
         return _clock(hour_of(hour, match.group("meridiem"), text), minutes % 60)
     extra = ((_TO,) if after_to else ()) + ((_BARE,) if bare else ())
-    for pattern in (_MERIDIEM, _OCLOCK, _AT, *extra):
+    for pattern in (_MERIDIEM, _OCLOCK, _AT, _COMPACT, *extra):
         match = pattern.search(_without_dates(text) if pattern is _BARE else text)
         if match:
             found = match.groupdict()
