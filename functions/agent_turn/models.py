@@ -1,6 +1,7 @@
 """Which chat model answers a session's turns: the session's choice (else the configured
 provider, else the offline model) leading a fallback chain that always ends in the offline
-model; and the words the monitor keeps about where a turn went and who answered it."""
+model; the router's LLM classifier for that chain (none offline); and the words the monitor
+keeps about where a turn went and who answered it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 
+from functions.agent_turn.agent.routing import Classifier
 from functions.agent_turn.agent.rules_model import RulesChatModel
 from functions.agent_turn.agent.runner import AgentOutcome
+from functions.agent_turn.llm.classifier import classifier
 from functions.agent_turn.llm.fallback import fallback_chat_model
 from functions.agent_turn.llm.providers import choose
 from shared.session_store import Session
@@ -29,6 +32,12 @@ def chat_model_for(
     if chain == ("rules",) or settings is None:
         return rules  # the offline model alone: no wrapper on the default path
     return fallback_chat_model(chain, settings, models={"rules": rules})  # type: ignore[arg-type]
+
+
+def classifier_for(chain: tuple[str, ...], settings: AgentSettings | None) -> Classifier | None:
+    """What the router asks when nothing else placed a turn: the chain's lead cloud model, on
+    a short budget of its own; None for the offline chain (those turns go to ``general``)."""
+    return classifier(chain, settings)
 
 
 def route_and_model(outcome: AgentOutcome) -> str:

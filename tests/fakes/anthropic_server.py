@@ -25,18 +25,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from tests.fakes.llm_script import (
-    Drop,
-    DroppedConnection,
-    Fail,
-    Hang,
-    ScriptedLLM,
-    Text,
-    ToolCall,
-    Turn,
-    fragments,
-    tokens,
-)
+from tests.fakes.llm_script import DroppedConnection, ScriptedLLM, ToolCall, Turn, fragments, tokens
+from tests.fakes.vendor_http import bearer, drop_after, json_error, said, scripted, sse
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -54,19 +44,17 @@ def error(status: int, message: str) -> JSONResponse:
         "type": "error",
         "error": {"type": _ERROR_TYPES.get(status, "api_error"), "message": message},
     }
-    return JSONResponse(body, status, headers={"request-id": "req_" + uuid.uuid4().hex[:24]})
+    return json_error(body, status, id_header="request-id", id_chars=24)
 
 
 def _key(request: Request) -> str | None:
     """``x-api-key``, or ``Authorization: Bearer`` (what anthropic 2.x sends an API key as)."""
-    bearer = request.headers.get("authorization", "")
-    if bearer.startswith("Bearer "):
-        return bearer.removeprefix("Bearer ").strip()
-    return request.headers.get("x-api-key")
+    key = bearer(request)
+    return key if key is not None else request.headers.get("x-api-key")
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+    return sse(data, event=event)
 
 
 def _usage(output_tokens: int) -> dict[str, int]:
@@ -97,14 +85,16 @@ class FakeAnthropic(ScriptedLLM):
         if not seen.authorized:
             return error(401, "invalid x-api-key")
         body = seen.body or {}
-        turn = self.next_turn()
-        if isinstance(turn, Fail):
-            return error(
-                turn.status, "Internal server error" if turn.status >= 500 else "Rate limited"
-            )
-        if isinstance(turn, Hang):
-            await self.hang(request)
-            return error(500, "hung")
+        turn = await scripted(
+            self,
+            request,
+            failed=lambda status: error(
+                status, "Internal server error" if status >= 500 else "Rate limited"
+            ),
+            hung=lambda: error(500, "hung"),
+        )
+        if isinstance(turn, Response):
+            return turn
         model = str(body.get("model", "claude"))
         if body.get("stream"):
             return StreamingResponse(self._stream(turn, model), media_type="text/event-stream")
@@ -121,8 +111,8 @@ class FakeAnthropic(ScriptedLLM):
                 yield event
             stop_reason, count = "tool_use", 10
         else:
-            text = turn.text if isinstance(turn, Text | Drop) else ""
-            async for event in self._text(text, turn.after if isinstance(turn, Drop) else None):
+            text = said(turn)
+            async for event in self._text(text, drop_after(turn)):
                 yield event
             stop_reason, count = "end_turn", len(tokens(text))
         yield _sse("content_block_stop", {"type": "content_block_stop", "index": 0})
@@ -177,8 +167,7 @@ def _message(turn: Turn, model: str) -> dict[str, Any]:
         ]
         stop_reason = "tool_use"
     else:
-        text = turn.text if isinstance(turn, Text | Drop) else ""
-        content, stop_reason = [{"type": "text", "text": text}], "end_turn"
+        content, stop_reason = [{"type": "text", "text": said(turn)}], "end_turn"
     return {
         "id": "msg_" + uuid.uuid4().hex[:24],
         "type": "message",

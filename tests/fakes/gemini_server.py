@@ -14,7 +14,6 @@ Auth is ``x-goog-api-key`` (or ``?key=``). A wrong key gets what Google really a
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,17 +25,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from tests.fakes.llm_script import (
-    Drop,
-    DroppedConnection,
-    Fail,
-    Hang,
-    ScriptedLLM,
-    Text,
-    ToolCall,
-    Turn,
-    tokens,
-)
+from tests.fakes.llm_script import DroppedConnection, ScriptedLLM, ToolCall, Turn, tokens
+from tests.fakes.vendor_http import drop_after, json_error, said, scripted, sse
 
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
 _STATUS |= {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -51,7 +41,7 @@ def error(status: int, message: str, reason: str | None = None) -> JSONResponse:
     if reason:
         info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}
         body["details"] = [{**info, "domain": "googleapis.com"}]
-    return JSONResponse({"error": body}, status)
+    return json_error({"error": body}, status)
 
 
 def bad_key(status: int) -> JSONResponse:
@@ -88,15 +78,16 @@ class FakeGemini(ScriptedLLM):
         if not seen.authorized:
             return bad_key(self.bad_key_status)
         model, _, method = request.path_params["rest"].partition(":")
-        turn = self.next_turn()
-        if isinstance(turn, Fail):
-            return error(
-                turn.status,
-                "An internal error has occurred." if turn.status >= 500 else "Quota exceeded.",
-            )
-        if isinstance(turn, Hang):
-            await self.hang(request)
-            return error(500, "hung")
+        turn = await scripted(
+            self,
+            request,
+            failed=lambda status: error(
+                status, "An internal error has occurred." if status >= 500 else "Quota exceeded."
+            ),
+            hung=lambda: error(500, "hung"),
+        )
+        if isinstance(turn, Response):
+            return turn
         if method == "streamGenerateContent":
             return StreamingResponse(self._stream(turn, model), media_type="text/event-stream")
         if method != "generateContent":
@@ -110,10 +101,9 @@ class FakeGemini(ScriptedLLM):
             yield _data(_response(_parts(turn), model, "STOP"))
             self.sent_last_token()
             return
-        text = turn.text if isinstance(turn, Text | Drop) else ""
-        pieces = tokens(text)
+        pieces, drop = tokens(said(turn)), drop_after(turn)
         for i, token in enumerate(pieces):
-            if isinstance(turn, Drop) and i >= turn.after:
+            if drop is not None and i >= drop:
                 raise DroppedConnection("gemini fake: dropped mid-stream")
             if i:
                 await self.between_tokens()
@@ -128,7 +118,7 @@ def _parts(turn: Turn) -> list[dict[str, Any]]:
         if turn.id:
             call["id"] = turn.id
         return [{"functionCall": call}]
-    return [{"text": turn.text if isinstance(turn, Text | Drop) else ""}]
+    return [{"text": said(turn)}]
 
 
 def _response(parts: list[dict[str, Any]], model: str, finish: str | None) -> dict[str, Any]:
@@ -145,4 +135,4 @@ def _response(parts: list[dict[str, Any]], model: str, finish: str | None) -> di
 
 
 def _data(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\r\n\r\n".encode()
+    return sse(payload, newline="\r\n")

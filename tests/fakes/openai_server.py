@@ -29,8 +29,6 @@ from starlette.types import ASGIApp
 from tests.fakes.llm_script import (
     Drop,
     DroppedConnection,
-    Fail,
-    Hang,
     ScriptedLLM,
     Text,
     ToolCall,
@@ -38,6 +36,7 @@ from tests.fakes.llm_script import (
     fragments,
     tokens,
 )
+from tests.fakes.vendor_http import bearer, json_error, scripted, sse
 
 _ERRORS = {
     401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
@@ -49,12 +48,7 @@ _ERRORS = {
 def error(status: int) -> JSONResponse:
     kind, code, message = _ERRORS.get(status, ("server_error", None, "Server error."))
     body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
-    return JSONResponse(body, status, headers={"x-request-id": "req_" + uuid.uuid4().hex})
-
-
-def _bearer(request: Request) -> str | None:
-    value = request.headers.get("authorization", "")
-    return value.removeprefix("Bearer ").strip() if value.startswith("Bearer ") else None
+    return json_error(body, status, id_header="x-request-id")
 
 
 def _usage(completion: int) -> dict[str, int]:
@@ -71,7 +65,7 @@ class FakeOpenAI(ScriptedLLM):
         )
 
     async def _models(self, request: Request) -> Response:
-        if not (await self.record(request, _bearer(request))).authorized:
+        if not (await self.record(request, bearer(request))).authorized:
             return error(401)
         model = {
             "id": "gpt-4.1-mini",
@@ -82,16 +76,13 @@ class FakeOpenAI(ScriptedLLM):
         return JSONResponse({"object": "list", "data": [model]})
 
     async def _completions(self, request: Request) -> Response:
-        seen = await self.record(request, _bearer(request))
+        seen = await self.record(request, bearer(request))
         if not seen.authorized:
             return error(401)
         body = seen.body or {}
-        turn = self.next_turn()
-        if isinstance(turn, Fail):
-            return error(turn.status)
-        if isinstance(turn, Hang):
-            await self.hang(request)
-            return error(500)
+        turn = await scripted(self, request, failed=error, hung=lambda: error(500))
+        if isinstance(turn, Response):
+            return turn
         model = str(body.get("model", "gpt"))
         if body.get("stream"):
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -162,7 +153,7 @@ class _Chunker:
 
 
 def _data(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\n\n".encode()
+    return sse(payload)
 
 
 def _call_id(turn: ToolCall) -> str:

@@ -14,12 +14,14 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from functions.agent_turn.agent.domains import DOMAINS, tools_for
 from functions.agent_turn.agent.graph import build_graph
-from functions.agent_turn.agent.routing import DOMAIN_KEY, Router
+from functions.agent_turn.agent.routing import DOMAIN_KEY, Classifier, Router
 from functions.agent_turn.agent.rules_model import RulesChatModel
+from functions.agent_turn.llm.classifier import classifier, domain_in, prompt
 from functions.hanok import views
 from functions.hanok.config import load_restaurant
 from functions.hanok.tools import hanok_tools
 from functions.tools.catalog import all_tools
+from shared.settings import AgentSettings
 from shared.tool_caller import DOMAIN_META
 
 pytestmark = pytest.mark.unit
@@ -50,8 +52,22 @@ def _route(*said: str, before: str | None = None, **kw: Any) -> tuple[str, str]:
     history: list[BaseMessage] = []
     if before:
         history = [HumanMessage("earlier"), AIMessage("ok", additional_kwargs={DOMAIN_KEY: before})]
-    chosen = Router(TOOLS, TODAY, **kw).route([*history, *(HumanMessage(s) for s in said)])
+    routing = Router(TOOLS, TODAY, **kw).route([*history, *(HumanMessage(s) for s in said)])
+    chosen = asyncio.run(routing)
     return chosen.domain, chosen.how
+
+
+class FakeClassifier:
+    """An async classifier that answers ``answer`` and remembers what it was asked."""
+
+    def __init__(self, answer: str | None):
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def __call__(self, text: str) -> str | None:
+        self.asked.append(text)
+        await asyncio.sleep(0)  # a real one awaits the network
+        return self.answer
 
 
 @pytest.mark.parametrize(
@@ -84,9 +100,60 @@ def test_the_session_domain_sticks_until_the_topic_changes() -> None:
 
 
 def test_an_llm_classifies_only_what_nothing_else_decided() -> None:
-    assert _route("what do you think", classify=lambda _: "healthcare") == ("healthcare", "llm")
-    assert _route("what do you think", classify=lambda _: "nonsense") == ("general", "default")
+    healthcare = FakeClassifier("healthcare")
+    assert _route("what do you think", classify=healthcare) == ("healthcare", "llm")
+    assert healthcare.asked == ["what do you think"]
+    assert _route("what do you think", classify=FakeClassifier("nonsense")) == (
+        "general",
+        "default",
+    )
+    assert _route("what do you think", classify=FakeClassifier(None)) == ("general", "default")
     assert _route("hello there") == ("general", "default")
+
+
+@pytest.mark.parametrize(
+    ("said", "before", "how"),
+    [
+        ("add a todo to call the bank", None, "rules"),
+        ("my escrow account confuses me", None, "keywords"),
+        ("hmm, what about that", "mortgage", "sticky"),
+    ],
+)
+def test_the_classifier_is_not_asked_when_an_earlier_step_decided(
+    said: str, before: str | None, how: str
+) -> None:
+    asked = FakeClassifier("hanok")
+    assert _route(said, before=before, classify=asked)[1] == how
+    assert asked.asked == []
+
+
+def test_the_classifier_is_awaited_inside_the_graph() -> None:
+    asked = FakeClassifier("mortgage")
+    graph = build_graph(RulesChatModel(today=TODAY), TOOLS, classify=asked)
+    state = asyncio.run(graph.ainvoke({"messages": [HumanMessage("what do you think")]}))
+    assert (state["domain"], state["routed_by"]) == ("mortgage", "llm")
+    assert asked.asked == ["what do you think"]
+
+
+def _settings(**values: Any) -> AgentSettings:
+    return AgentSettings(env="test", tools_token="t" * 16, hanok_token="h" * 16, **values)
+
+
+def test_only_a_chain_led_by_a_cloud_model_has_a_classifier() -> None:
+    cloud = _settings(openai_api_key="o-key", anthropic_api_key="a-key")
+    assert classifier(("rules",), cloud) is None
+    assert classifier((), cloud) is None
+    assert classifier(("openai", "rules"), None) is None
+    made: Classifier | None = classifier(("openai", "anthropic", "rules"), cloud)
+    assert made is not None and getattr(made, "provider", "") == "openai"
+
+
+def test_the_classifier_reads_one_domain_word_and_lists_every_domain() -> None:
+    assert domain_in("Healthcare.") == "healthcare"
+    assert domain_in("  hanok") == "hanok"
+    assert domain_in("I think mortgage") is None
+    assert domain_in("") is None
+    assert all(name in prompt() and d.summary in prompt() for name, d in DOMAINS.items())
 
 
 def test_each_domain_agent_sees_only_its_tools_and_transfer() -> None:

@@ -6,13 +6,15 @@ an LLM's classification only when there is one and nothing else decided.
 2. Words only one domain uses ("deductible", "reservation", "mortgage"); when they point
    elsewhere than the session's domain, the topic has changed.
 3. The session's domain (sticky): "and over fifteen years?" stays with the mortgage.
-4. An LLM classifier, if the turn's model can classify; else the general domain.
+4. An LLM classifier, if the turn's model can classify (``llm/classifier.py``): asked only
+   when the three steps above decided nothing, and awaited, so its round trip does not block
+   the event loop; else the general domain.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -26,27 +28,33 @@ from functions.agent_turn.agent.dialogue import Answer, Intent, context_of
 from functions.agent_turn.agent.domains import DOMAINS, domain_of_tool
 
 How = Literal["rules", "keywords", "sticky", "llm", "default"]
-Classifier = Callable[[str], str | None]
+# The caller's words -> a domain's name, or None when it cannot tell. It must not raise.
+Classifier = Callable[[str], Awaitable[str | None]]
 DOMAIN_KEY = "convonet_domain"  # on the reply's additional_kwargs: what the next turn sticks to
 
 _WORDS: dict[str, re.Pattern[str]] = {
     "hanok": re.compile(
         r"\b(?:hanok|restaurant|reservations?|reserve|table for|menu|dish(?:es)?|vegan|"
-        r"vegetarian|gluten|dinner|lunch|brunch|makgeolli|bibimbap|galbi|wait ?list)\b"
+        r"vegetarian|gluten|dinner|lunch|brunch|makgeolli|bibimbap|galbi|wait ?list|"
+        r"booking|booked|party of|group of)\b"
     ),
+    # "pre-approved" alone is also said of a medical procedure: only a loan's counts.
     "mortgage": re.compile(
-        r"\b(?:mortgage|loan|refinanc\w*|interest rate|down payment|debt[- ]to[- ]income|dti|"
-        r"pre-?approv\w*|closing costs?|amortiz\w*|escrow|w-?2s?|pay ?stubs?|credit score)\b"
+        r"\b(?:mortgage|(?:home )?loan|refinanc\w*|interest rate|down payment|"
+        r"debt[- ]to[- ]income|dti|pre-?approval for a (?:loan|mortgage|home)|closing costs?|"
+        r"amortiz\w*|escrow|w-?2s?|pay ?stubs?|credit score|paperwork|bank statements?|"
+        r"tax returns?)\b"
     ),
     "healthcare": re.compile(
         r"\b(?:deductible|claims?|coverage|covered|co-?pays?|coinsurance|prior auth\w*|"
         r"authori[sz]ation|in-network|network|doctor|dermatologist|specialist|clinic|"
         r"patient|symptoms?|prescriptions?|insurance|benefits?|mri|physical therapy|"
-        r"health plan|out of pocket)\b"
+        r"health plan|out of pocket|x-?rays?|ct scan|colonoscopy|screening|wellness|"
+        r"pediatrician|cardiologist)\b"
     ),
     "productivity": re.compile(
-        r"\b(?:todos?|to-dos?|tasks?|remind(?:er|ers)?|calendar|meetings?|agenda|teams?|"
-        r"schedule|events?)\b"
+        r"\b(?:todos?|to-dos?|to do list|tasks?|remind(?:er|ers)?|calendar|diary|meetings?|"
+        r"agenda|teams?|schedule|events?)\b"
     ),
 }
 
@@ -83,9 +91,18 @@ class Router:
         self.today = today
         self.classify = classify
 
-    def route(self, messages: Sequence[BaseMessage]) -> Route:
+    async def route(self, messages: Sequence[BaseMessage]) -> Route:
         if not messages or not isinstance(messages[-1], HumanMessage):
             return Route("general", "default")
+        if decided := self.by_rules(messages):
+            return decided
+        text = text_of(messages[-1].content)
+        if self.classify is not None and (chosen := await self.classify(text)) in DOMAINS:
+            return Route(str(chosen), "llm")
+        return Route("general", "default")
+
+    def by_rules(self, messages: Sequence[BaseMessage]) -> Route | None:
+        """Steps 1 to 3 (the parser, the words, the session's domain), or None."""
         text = text_of(messages[-1].content)
         today = self.today or datetime.now(UTC).date()
         understood = intents.parse(text, today, context_of(messages))
@@ -97,6 +114,4 @@ class Router:
             return Route(worded, "keywords")
         if sticky := previous_domain(messages[:-1]):
             return Route(sticky, "sticky")
-        if self.classify is not None and (chosen := self.classify(text)) in DOMAINS:
-            return Route(chosen, "llm")
-        return Route("general", "default")
+        return None

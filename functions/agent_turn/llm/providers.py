@@ -11,8 +11,10 @@ tests; for OpenAI, any compatible server such as vLLM, Ollama or llama.cpp).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
@@ -33,6 +35,11 @@ class ProviderSpec:
     default_model: str
     key_env: str  # the variable the key is read from ("" for the offline model)
     settings_fields: tuple[str, ...]  # the AgentSettings fields it reads
+    chat_class: str = ""  # its LangChain chat model, "module:Class" ("" for the offline model)
+    # The SDK's ``max_retries`` for one attempt and no retry.
+    one_attempt: int = 0
+    # Keyword arguments only this vendor's chat model takes.
+    chat_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
 SPECS: dict[ProviderId, ProviderSpec] = {
@@ -42,6 +49,7 @@ SPECS: dict[ProviderId, ProviderSpec] = {
         "claude-haiku-4-5",
         "ANTHROPIC_API_KEY",
         ("anthropic_api_key", "anthropic_base_url", "anthropic_model"),
+        "langchain_anthropic:ChatAnthropic",
     ),
     "openai": ProviderSpec(
         "openai",
@@ -49,6 +57,8 @@ SPECS: dict[ProviderId, ProviderSpec] = {
         "gpt-4.1-mini",
         "OPENAI_API_KEY",
         ("openai_api_key", "openai_base_url", "openai_model"),
+        "langchain_openai:ChatOpenAI",
+        chat_kwargs={"stream_usage": True},  # token counts on the streamed answer too
     ),
     "gemini": ProviderSpec(
         "gemini",
@@ -56,6 +66,9 @@ SPECS: dict[ProviderId, ProviderSpec] = {
         "gemini-2.5-flash",
         "GEMINI_API_KEY",
         ("gemini_api_key", "gemini_base_url", "gemini_model"),
+        "langchain_google_genai:ChatGoogleGenerativeAI",
+        # The Google SDK reads 0 as "its default retries"; 1 is one attempt and no retry.
+        one_attempt=1,
     ),
     "rules": ProviderSpec("rules", "Offline rules model", "convonet-rules", "", ()),
 }
@@ -128,19 +141,31 @@ def choose(
 
 
 def chat_model(
-    provider: ProviderId, settings: AgentSettings, *, model: str | None = None
+    provider: ProviderId,
+    settings: AgentSettings,
+    *,
+    model: str | None = None,
+    timeout: float | None = None,
+    streaming: bool = True,
 ) -> BaseChatModel:
-    """The provider's LangChain chat model: streaming, a request timeout, no SDK retries."""
-    name = model or model_name(provider, settings)
-    if provider == "anthropic":
-        return _anthropic(name, settings)
-    if provider == "openai":
-        return _openai(name, settings)
-    if provider == "gemini":
-        return _gemini(name, settings)
-    from functions.agent_turn.agent.rules_model import RulesChatModel
+    """The provider's LangChain chat model: streaming, a request timeout (``timeout``, else
+    ``settings.llm_timeout_seconds``), no SDK retries."""
+    spec = SPECS[provider]
+    if not spec.chat_class:
+        from functions.agent_turn.agent.rules_model import RulesChatModel
 
-    return RulesChatModel()
+        return RulesChatModel()
+    module, _, name = spec.chat_class.partition(":")
+    chat_class: type[BaseChatModel] = getattr(importlib.import_module(module), name)
+    return chat_class(
+        model=model or model_name(provider, settings),
+        api_key=api_key(provider, settings),
+        base_url=base_url(provider, settings),
+        timeout=settings.llm_timeout_seconds if timeout is None else timeout,
+        max_retries=spec.one_attempt,
+        streaming=streaming,
+        **spec.chat_kwargs,
+    )
 
 
 def api_key(provider: ProviderId, settings: AgentSettings) -> SecretStr:
@@ -151,45 +176,4 @@ def api_key(provider: ProviderId, settings: AgentSettings) -> SecretStr:
         return SecretStr(NO_KEY)
     raise ValueError(
         f"{SPECS[provider].display_name} is not configured: set {SPECS[provider].key_env}"
-    )
-
-
-def _anthropic(name: str, settings: AgentSettings) -> BaseChatModel:
-    from langchain_anthropic import ChatAnthropic
-
-    return ChatAnthropic(
-        model=name,
-        api_key=api_key("anthropic", settings),
-        base_url=base_url("anthropic", settings),
-        timeout=settings.llm_timeout_seconds,
-        max_retries=0,
-        streaming=True,
-    )
-
-
-def _openai(name: str, settings: AgentSettings) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(
-        model=name,
-        api_key=api_key("openai", settings),
-        base_url=base_url("openai", settings),
-        timeout=settings.llm_timeout_seconds,
-        max_retries=0,
-        streaming=True,
-        stream_usage=True,
-    )
-
-
-def _gemini(name: str, settings: AgentSettings) -> BaseChatModel:
-    from langchain_google_genai import ChatGoogleGenerativeAI
-
-    return ChatGoogleGenerativeAI(
-        model=name,
-        api_key=api_key("gemini", settings),
-        base_url=base_url("gemini", settings),
-        timeout=settings.llm_timeout_seconds,
-        # The Google SDK reads 0 as "its default retries"; 1 is one attempt and no retry.
-        max_retries=1,
-        streaming=True,
     )
