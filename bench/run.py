@@ -1,8 +1,10 @@
 """``make bench``: start the local stack on free ports, run the benchmarks, write the figures.
 
-``python -m bench.run [typed|tools|hanok|voice|sign_in|all]`` (default all). Results go to
-bench/results/*.json. The sign-in benchmark runs last: its sprays lock addresses and pause
-sign-in by PIN alone on that stack.
+``python -m bench.run [typed|tools|hanok|voice|sign_in|llm|all]`` (default all). Results go to
+bench/results/*.json. The sign-in benchmark runs last on the shared stack: its sprays lock
+addresses and pause sign-in by PIN alone on that stack. The cloud-model benchmark (``llm``)
+needs the agent on another provider, so it gets a stack of its own, started after the shared
+one has stopped.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import hanok_booking, sign_in, tools_mcp, typed_turn, voice
+from bench import hanok_booking, llm_stream, sign_in, tools_mcp, typed_turn, voice
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -42,13 +44,12 @@ def _write(name: str, figures: dict[str, Any]) -> Path:
     return out
 
 
-def main() -> int:
-    from tests.e2e.conftest import stack_env, start_stack, stop_stack
+SHARED = ("typed", "tools", "hanok", "voice", "sign_in")
 
-    which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if which not in ("typed", "tools", "hanok", "voice", "sign_in", "all"):
-        print("usage: python -m bench.run [typed|tools|hanok|voice|sign_in|all]", file=sys.stderr)
-        return 2
+
+def _stack_env() -> dict[str, str]:
+    from tests.e2e.conftest import stack_env
+
     env = stack_env(Path(tempfile.mkdtemp(prefix="convonet-bench-")))
     # The benchmarks drive turns back to back on one connection, far faster than anyone talks.
     env["CONVONET_MAX_TURNS_PER_MINUTE"] = "10000"
@@ -56,7 +57,42 @@ def main() -> int:
     # open hundreds of connections at once: the budgets, not the connection cap, are measured.
     env["CONVONET_FORWARDED_FOR_TRUSTED_HOPS"] = "1"
     env["CONVONET_MAX_CONNECTIONS_PER_SOURCE"] = "500"
-    stack = start_stack(env)
+    return env
+
+
+def main() -> int:
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which not in (*SHARED, "llm", "all"):
+        print(f"usage: python -m bench.run [{'|'.join(SHARED)}|llm|all]", file=sys.stderr)
+        return 2
+    written = []
+    if which != "llm":
+        written += _on_shared_stack(which)
+    if which in ("llm", "all"):
+        written.append(_llm_stream())
+    for path in written:
+        print(f"written to {path.relative_to(RESULTS.parents[1])}")
+    return 0
+
+
+def _llm_stream() -> Path:
+    from tests.e2e.conftest import start_stack, stop_stack
+
+    fake = llm_stream.fake_model()
+    with fake.serve() as base_url:
+        stack = start_stack({**_stack_env(), **llm_stream.provider_env(fake, base_url)})
+        try:
+            figures = llm_stream.run(stack, fake)
+        finally:
+            stop_stack(stack)
+    llm_stream.print_report(figures)
+    return _write("llm_stream", figures)
+
+
+def _on_shared_stack(which: str) -> list[Path]:
+    from tests.e2e.conftest import start_stack, stop_stack
+
+    stack = start_stack(_stack_env())
     written = []
     try:
         if which in ("typed", "all"):
@@ -81,9 +117,7 @@ def main() -> int:
             written.append(_write("sign_in", figures))
     finally:
         stop_stack(stack)
-    for path in written:
-        print(f"written to {path.relative_to(RESULTS.parents[1])}")
-    return 0
+    return written
 
 
 if __name__ == "__main__":

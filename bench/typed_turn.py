@@ -5,6 +5,17 @@ Stage boundaries come from the turn's timings in Firestore (all processes share 
   pubsub in  relay publish starts -> agent_turn starts (voice-transcript hop)
   agent      agent_turn start -> agent_final publish starts (reads, graph, tools, agent-reply)
   pubsub out agent_final publish starts -> client receives it (session-outbound hop + relay)
+
+The agent stage broken down, from the turn document's ``agent_stages_ms`` (runner.py's
+stage_clock: busy time inside each kind of run) and its timings:
+  reads         agent_turn start -> the graph starts (session, turn and memory reads)
+  route         the graph's route node
+  model         inside chat-model calls
+  tools         inside tool calls (MCP round trips to the tools server)
+  publish       handing reply pieces on to agent-reply (the first one is waited for)
+  graph         the rest of the graph's run (LangGraph, the speaker)
+  final publish agent done -> agent_final published (session-outbound)
+  first piece   the graph starts -> its first piece handed on
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from bench.stats import peak_rss_by_process, summary
 from tests.e2e.conftest import DEMO_PIN, RunningStack
 from tests.wsclient import RelayClient
 
+BREAKDOWN = ("reads", "route", "model", "tools", "publish", "graph", "final_publish", "first_piece")
 PHRASES = ["add a todo to buy milk number {i}", "what are my todos"]
 
 
@@ -69,15 +81,41 @@ def run(stack: RunningStack, turns: int = 60) -> dict[str, Any]:
         parts["pubsub_in"].append(ms(t["relay_publish"]["started_at"], t["agent"]["started_at"]))
         parts["agent"].append(ms(t["agent"]["started_at"], t["outbound_publish"]["started_at"]))
         parts["pubsub_out"].append(ms(t["outbound_publish"]["started_at"], sample["received"]))
+    breakdown = _agent_breakdown(
+        [turns_ref.document(s["turn_id"]).get().to_dict() for s in samples]
+    )
     hops = [a + b for a, b in zip(parts["pubsub_in"], parts["pubsub_out"], strict=True)]
     share = [h / tot for h, tot in zip(hops, parts["total"], strict=True)]
     return {
         "turns": len(samples),
         "latency_ms": {k: summary(v) for k, v in parts.items()},
+        "agent_breakdown_ms": {k: summary(v) for k, v in breakdown.items() if v},
         "pubsub_hops_ms": summary(hops),
         "pubsub_share_of_total": {"median": round(sorted(share)[len(share) // 2], 3)},
         "peak_rss_mib": peak_rss_by_process(stack.env["CONVONET_STATE_DIR"]),
     }
+
+
+def _agent_breakdown(docs: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Each turn's agent stage in parts (ms); turns stored without ``agent_stages_ms`` (an
+    agent_turn from before it) are left out."""
+    parts: dict[str, list[float]] = {k: [] for k in BREAKDOWN}
+    for doc in docs:
+        stages, t = doc.get("agent_stages_ms"), doc["timings"]
+        if not stages:
+            continue
+        handler_ms = (t["agent"]["ended_at"] - t["agent"]["started_at"]) * 1000
+        inner = sum(stages.get(k, 0.0) for k in ("route", "model", "tools", "publish"))
+        parts["reads"].append(max(0.0, handler_ms - stages["total"]))
+        for k in ("route", "model", "tools", "publish"):
+            parts[k].append(stages.get(k, 0.0))
+        parts["graph"].append(max(0.0, stages["total"] - inner))
+        parts["final_publish"].append(
+            (t["outbound_publish"]["ended_at"] - t["agent"]["ended_at"]) * 1000
+        )
+        if "first_piece" in stages:
+            parts["first_piece"].append(stages["first_piece"])
+    return parts
 
 
 def print_report(r: dict[str, Any]) -> None:
@@ -85,6 +123,13 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"  {'stage':<12}{'median':>9}{'p95':>9}{'min':>9}{'max':>9}")
     for name, s in r["latency_ms"].items():
         print(f"  {name:<12}{s['median']:>9}{s['p95']:>9}{s['min']:>9}{s['max']:>9}")
+    if r.get("agent_breakdown_ms"):
+        print("  the agent stage, in parts (ms):")
+        for name, s in r["agent_breakdown_ms"].items():
+            label = "  " + name.replace("_", " ")
+            print(f"  {label:<16}{s['median']:>5}{s['p95']:>9}{s['min']:>9}{s['max']:>9}")
+    else:
+        print("  (no agent_stages_ms on the turns: agent_turn does not store them yet)")
     h = r["pubsub_hops_ms"]
     print(
         f"  Pub/Sub hops: median {h['median']} ms, p95 {h['p95']} ms; "

@@ -246,12 +246,42 @@ def serve(spec: FunctionSubscription, project_id: str) -> None:
     puller = threading.Thread(target=worker.pull_until, args=(stop,), daemon=True)
     renewer.start()
     puller.start()
+    if spec.http_entry_point:
+        _serve_http(spec, getattr(module, spec.http_entry_point))
     print(f"function {spec.function} receiving {spec.name}", flush=True)
     stop.wait()
     puller.join()
     worker.drain()
     drained.set()
     subscriber.close()
+
+
+def _serve_http(spec: FunctionSubscription, entry: Callable[..., Any]) -> None:
+    """The function's HTTP entry point, from the same loaded module (one instance, as in the
+    cloud), on loopback in a thread: every path and method goes to it, as Cloud Run sends."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    async def endpoint(request: Any) -> Any:
+        return await entry(request)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+    app = Starlette(
+        routes=[
+            Route("/", endpoint, methods=methods),
+            Route("/{path:path}", endpoint, methods=methods),
+        ]
+    )
+    port = int(
+        os.environ.get(f"CONVONET_{spec.function.upper()}_PORT") or spec.local_http_port or 0
+    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, name="http", daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    print(f"function {spec.function} listening on http://127.0.0.1:{port}/", flush=True)
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ class Ports:
     tools: int
     crm: int
     hanok: int
+    agent: int  # agent_turn's HTTP API, served by its worker
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -61,6 +62,7 @@ class Ports:
             tools=port("CONVONET_TOOLS_PORT", 8091),
             crm=port("CONVONET_CRM_PORT", 8092),
             hanok=port("CONVONET_HANOK_PORT", 8093),
+            agent=port("CONVONET_AGENT_TURN_PORT", 8094),
         )
 
     def check_free(self) -> None:
@@ -74,6 +76,7 @@ class Ports:
             "CONVONET_TOOLS_PORT": self.tools,
             "CONVONET_CRM_PORT": self.crm,
             "CONVONET_HANOK_PORT": self.hanok,
+            "CONVONET_AGENT_TURN_PORT": self.agent,
         }
         if len(set(names.values())) != len(names):
             raise StackError(f"two services were given the same port: {names}")
@@ -99,6 +102,9 @@ class Stack:
         self.tools_token = os.environ.get("CONVONET_TOOLS_TOKEN") or secrets.token_urlsafe(24)
         self.crm_token = os.environ.get("CONVONET_CRM_TOKEN") or secrets.token_urlsafe(24)
         self.hanok_token = os.environ.get("CONVONET_HANOK_TOKEN") or secrets.token_urlsafe(24)
+        self.agent_api_token = os.environ.get("CONVONET_AGENT_API_TOKEN") or secrets.token_urlsafe(
+            24
+        )
         self.tools_caller_key = os.environ.get(
             "CONVONET_TOOLS_CALLER_KEY"
         ) or secrets.token_urlsafe(32)
@@ -142,6 +148,12 @@ class Stack:
             "CONVONET_HANOK_PORT": str(p.hanok),
             "CONVONET_HANOK_URL": f"http://127.0.0.1:{p.hanok}/mcp",
             "CONVONET_HANOK_TOKEN": self.hanok_token,
+            "CONVONET_AGENT_TURN_PORT": str(p.agent),
+            "CONVONET_AGENT_API_TOKEN": self.agent_api_token,
+            # The agent's provider lists say whether the speech functions have Deepgram.
+            "CONVONET_DEEPGRAM_AVAILABLE": "true"
+            if os.environ.get("DEEPGRAM_API_KEY")
+            else "false",
             # Twilio signs its webhooks over the URL it was given, which is Hosting's: locally
             # the pages server, which forwards /webhooks/hanok_table/* to hanok.
             "CONVONET_HANOK_PUBLIC_URL": os.environ.get(
@@ -278,6 +290,8 @@ class Stack:
                 f"  CRM (HTTP API)   http://127.0.0.1:{p.crm}/   (OpenAPI: /openapi.json)",
                 f"  Hanok Table      http://127.0.0.1:{p.hanok}/   (OpenAPI: /openapi.json; "
                 "/api/reservations and /mcp: bearer credential required)",
+                f"  Agent (HTTP API) http://127.0.0.1:{p.agent}/   (OpenAPI: /openapi.json; "
+                f"bearer {self.agent_api_token}, local mode only)",
                 f"  Hanok status     http://127.0.0.1:{p.http}/reservation/status?code=<code>",
                 f"  Twilio webhooks  http://127.0.0.1:{p.http}/webhooks/hanok_table/…   "
                 f"({self._twilio_token_line()})",

@@ -61,14 +61,21 @@ class VoiceUtterance(Contract):
 
 
 class VoiceTranscript(Contract):
-    """Topic ``voice-transcript``: what the caller said (from STT) or typed."""
+    """Topic ``voice-transcript``: what the caller said (from STT) or typed, or (``source:
+    session_start``, no text) that a session began and the agent greets the caller."""
 
     type: Literal["voice_transcript"] = "voice_transcript"
     user_id: Id
-    text: str = Field(min_length=1, max_length=4000)
-    source: Literal["voice", "text", "phone"] = "text"
+    text: str = Field(default="", max_length=4000)
+    source: Literal["voice", "text", "phone", "session_start"] = "text"
     language: str = "en"
     received_at: float = Field(description="epoch seconds when the relay received the turn")
+
+    @model_validator(mode="after")
+    def _text_unless_a_session_start(self) -> VoiceTranscript:
+        if (self.source == "session_start") == bool(self.text.strip()):
+            raise ValueError("a turn has text; a session start has none")
+        return self
 
 
 class AgentReply(Contract):

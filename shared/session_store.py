@@ -59,6 +59,7 @@ class SessionStore:
                 "stt_provider": session.stt_provider,
                 "tts_provider": session.tts_provider,
                 "domain": session.domain,
+                "llm_provider": session.llm_provider,
                 "created_at": now,
                 "updated_at": now,
                 "expires_at": _expiry(now),

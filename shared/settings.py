@@ -29,6 +29,11 @@ def is_placeholder(value: SecretStr | None) -> bool:
     return raw in PLACEHOLDER_SECRETS or raw.startswith(("your-", "<", "replace"))
 
 
+def comma_separated(value: str) -> frozenset[str]:
+    """The entries of a comma-separated setting (service accounts, say), blanks dropped."""
+    return frozenset(entry.strip() for entry in value.split(",") if entry.strip())
+
+
 class CommonSettings(BaseSettings):
     """Settings every deployable shares."""
 
@@ -275,7 +280,7 @@ class ToolsSettings(DatabaseSettings, ToolCallerSettings):
         return self
 
     def allowed_callers(self) -> frozenset[str]:
-        return frozenset(e.strip() for e in self.tools_allowed_callers.split(",") if e.strip())
+        return comma_separated(self.tools_allowed_callers)
 
 
 class SpeechSettings(CommonSettings):

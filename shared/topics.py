@@ -37,8 +37,17 @@ class FunctionSubscription:
     name: str
     topic: str
     function: str  # folder under functions/
-    entry_point: str
+    entry_point: str  # the CloudEvent handler the local stack calls with each pulled message
     ordered: bool = False
+    # A function that also has an HTTP API is deployed with this HTTP entry point instead: the
+    # push subscription posts to its "/", and its other paths are the API. The local stack
+    # serves it beside the pulled subscription, on this port (CONVONET_<NAME>_PORT).
+    http_entry_point: str | None = None
+    local_http_port: int | None = None
+
+    @property
+    def deployed_entry_point(self) -> str:
+        return self.http_entry_point or self.entry_point
 
 
 FUNCTION_SUBSCRIPTIONS = (
@@ -46,7 +55,12 @@ FUNCTION_SUBSCRIPTIONS = (
         "stt-voice-utterance", VOICE_UTTERANCE, "stt", "handle_voice_utterance", ordered=True
     ),
     FunctionSubscription(
-        "agent-turn-voice-transcript", VOICE_TRANSCRIPT, "agent_turn", "handle_voice_transcript"
+        "agent-turn-voice-transcript",
+        VOICE_TRANSCRIPT,
+        "agent_turn",
+        "handle_voice_transcript",
+        http_entry_point="handle_agent_request",  # its API: /agent/process, /api/*-provider(s)
+        local_http_port=8094,
     ),
     FunctionSubscription("tts-agent-reply", AGENT_REPLY, "tts", "handle_agent_reply", ordered=True),
     FunctionSubscription(
@@ -60,7 +74,8 @@ FUNCTION_SUBSCRIPTIONS = (
 # function fed by a subscription may also publish to that topic's dead-letter topic: a message
 # that does not parse is sent there by the handler (shared.bus.Bus.dead_letter).
 PUBLISHES: dict[str, tuple[str, ...]] = {
-    "relay": (VOICE_UTTERANCE, VOICE_TRANSCRIPT, AGENT_REPLY),  # the greeting is an agent reply
+    # A session's start goes to the agent as a voice-transcript: the agent greets the caller.
+    "relay": (VOICE_UTTERANCE, VOICE_TRANSCRIPT),
     "stt": (VOICE_TRANSCRIPT, SESSION_OUTBOUND, MONITOR_EVENTS),
     "agent_turn": (AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS),
     "tts": (SESSION_OUTBOUND, MONITOR_EVENTS),

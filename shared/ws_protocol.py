@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 SttProvider = Literal["whisper", "deepgram"]
 TtsProvider = Literal["piper", "deepgram"]
+OFFLINE_STT: SttProvider = "whisper"  # need no key and no network
+OFFLINE_TTS: TtsProvider = "piper"
+# The agent's language models (functions/agent_turn/llm): "rules" is the offline model.
+LlmProvider = Literal["anthropic", "openai", "gemini", "rules"]
 # Every id a client may name: letters, digits, '-' and '_' (never '/' or '.', which would
 # reach into a Firestore path).
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -32,6 +36,7 @@ class Authenticate(_Frame):
     )
     stt_provider: SttProvider | None = None
     tts_provider: TtsProvider | None = None
+    llm_provider: LlmProvider | None = None
 
 
 class StartRecording(_Frame):
@@ -74,9 +79,13 @@ class Text(_Frame):
 
 
 class VoiceProviders(_Frame):
+    """The session's choice of speech and language providers; each one given is also saved as
+    the user's choice for their next sessions."""
+
     type: Literal["voice_providers"]
     stt_provider: SttProvider | None = None
     tts_provider: TtsProvider | None = None
+    llm_provider: LlmProvider | None = None
 
 
 class Heartbeat(_Frame):

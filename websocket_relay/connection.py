@@ -19,7 +19,7 @@ from websockets.frames import CloseCode
 
 from shared import topics
 from shared.bus import Bus
-from shared.contracts import AgentReply, SessionOutbound, VoiceTranscript
+from shared.contracts import SessionOutbound, VoiceTranscript
 from shared.log import log_context
 from shared.session_store import Session, SessionStore
 from shared.settings import RelaySettings
@@ -209,6 +209,9 @@ class ClientConnection:
             status="active",
             stt_provider=frame.stt_provider or saved.get("stt_provider"),
             tts_provider=frame.tts_provider or saved.get("tts_provider"),
+            # The language model: only a choice made for this session; without one the agent
+            # reads the user's saved choice at each turn (it may change mid-session).
+            llm_provider=frame.llm_provider,
         )
         await asyncio.to_thread(self.svc.store.create_session, session)
         self.session = session
@@ -304,18 +307,17 @@ class ClientConnection:
         await self.send(Error(code="turn_failed", message=NO_ANSWER, turn_id=turn_id))
 
     async def greet(self, session: Session) -> None:
-        first = session.user_name.split()[0] if session.user_name else "there"
-        reply = AgentReply(
+        """Tell the agent the session began: it greets the caller (every spoken word is the
+        agent side's)."""
+        start = VoiceTranscript(
             session_id=session.id,
             turn_id=f"greeting-{session.id}",
-            sentence_index=0,
-            text=f"Hello {first}, how can I help you today?",
-            is_final=True,
-            tts_provider=session.tts_provider,
-            purpose="greeting",
+            user_id=session.user_id,
+            source="session_start",
+            received_at=time.time(),
         )
         try:
-            await asyncio.to_thread(self.svc.bus.publish, topics.AGENT_REPLY, reply)
+            await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, start)
         except Exception:
             log.warning("greeting could not be requested", exc_info=True)
 
@@ -341,11 +343,12 @@ class ClientConnection:
 
     async def on_voice_providers(self, frame: VoiceProviders) -> None:
         assert self.session is not None
-        changes = {
-            k: v
-            for k, v in (("stt_provider", frame.stt_provider), ("tts_provider", frame.tts_provider))
-            if v
-        }
+        chosen = (
+            ("stt_provider", frame.stt_provider),
+            ("tts_provider", frame.tts_provider),
+            ("llm_provider", frame.llm_provider),
+        )
+        changes = {k: v for k, v in chosen if v}
         if changes:
             await asyncio.to_thread(self.svc.store.update_session, self.session.id, **changes)
             await asyncio.to_thread(self.svc.store.save_user_prefs, self.session.user_id, **changes)

@@ -11,84 +11,58 @@ the answer (memory, the stored turn, the monitor) is logged and leaves the answe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
+from functions.agent_turn.agent import memory
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.mcp_tools import McpToolbox
-from functions.agent_turn.agent.runner import (
-    AgentOutcome,
-    history_from_store,
-    history_to_store,
-    run_turn,
-    trim_history,
-)
+from functions.agent_turn.agent.runner import AgentOutcome, run_turn
+from functions.agent_turn.agent.speaker import Emit
 from functions.agent_turn.agent.turn_context import TurnContext
-from functions.agent_turn.models import chat_model_for, model_chain, route_and_model
+from functions.agent_turn.greeting import greet
+from functions.agent_turn.models import (
+    chat_model_for,
+    classifier_for,
+    model_chain,
+    route_and_model,
+)
 from functions.agent_turn.reply_out import ReplyPublisher
+from functions.agent_turn.turn_records import (
+    DETAIL_MAX_CHARS,
+    FINAL_TEXT_MAX_CHARS,
+    TEXT_OUT_MAX_CHARS,
+    Delivery,
+    report,
+    store_answered_turn,
+)
 from shared import topics
-from shared.bus import MAX_MESSAGE_BYTES, Bus, InboundMessage
+from shared.bus import Bus, InboundMessage
 from shared.contracts import (
-    MonitorEvent,
     SessionOutbound,
     StageTiming,
     VoiceTranscript,
 )
-from shared.handlers import deliver, tell_monitor
+from shared.handlers import deliver
 from shared.handlers.steps import best_effort
-from shared.handlers.text_limits import declared_max_length, truncated
+from shared.handlers.text_limits import truncated
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
 from shared.tracing import current_trace
 from shared.ws_protocol import AgentFinal, Error, OutboundClientEvent
 
 log = logging.getLogger(__name__)
-SERVICE = "agent_turn"
 SORRY = "Sorry, something went wrong on my side. Please try that again."
 NOT_SPOKEN = "the reply could not be spoken"
 # The turn's own deadline (runner.py) cancels it and answers; the wait on the toolbox's loop is
 # that plus this, a last resort for a turn that does not stop when cancelled.
 DEADLINE_GRACE_SECONDS = 5.0
-
-TEXT_OUT_MAX_CHARS = declared_max_length(MonitorEvent, "text_out")
-DETAIL_MAX_CHARS = declared_max_length(MonitorEvent, "detail")
-# The turn document keeps the same bounded copy of the reply as the monitor (a Firestore
-# document holds at most 1 MiB); the whole reply goes to the caller and into memory.
-STORED_REPLY_MAX_CHARS = TEXT_OUT_MAX_CHARS
-# What bounds agent_final when it declares no limit is the bus's message size; a character
-# takes at most 6 bytes of JSON (an escaped control character), so this always publishes.
-FINAL_TEXT_MAX_CHARS = declared_max_length(AgentFinal, "text", otherwise=MAX_MESSAGE_BYTES // 8)
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    """When each step of answering one turn ended (epoch seconds)."""
-
-    started: float
-    agent_done: float
-    first_piece_sent: float
-    final_sent: float
-
-    def timings(self) -> list[StageTiming]:
-        return [
-            StageTiming(stage="agent", started_at=self.started, ended_at=self.agent_done),
-            StageTiming(
-                stage="agent_first_sentence",
-                started_at=self.started,
-                ended_at=self.first_piece_sent,
-            ),
-            StageTiming(
-                stage="outbound_publish",
-                started_at=self.first_piece_sent,
-                ended_at=self.final_sent,
-            ),
-        ]
 
 
 class AgentTurnHandler:
@@ -129,10 +103,18 @@ class AgentTurnHandler:
             self._graphs, self._graph_tools = {}, tools
         chain = self._chain(session)
         if chain not in self._graphs:
-            self._graphs[chain] = build_graph(self._model(chain), tools, today=self.today)
+            classify = classifier_for(chain, self.settings)  # only a cloud-led chain has one
+            self._graphs[chain] = build_graph(
+                self._model(chain), tools, today=self.today, classify=classify
+            )
         return self._graphs[chain]
 
     def _chain(self, session: Session | None) -> tuple[str, ...]:
+        """The session's choice of model, else the user's saved choice (read at each turn, so a
+        choice saved mid-session applies from the next turn), else the configured one."""
+        if session is not None and not session.llm_provider and self.settings is not None:
+            saved = self.store.get_user_prefs(session.user_id).get("llm_provider")
+            session = dataclasses.replace(session, llm_provider=saved)
         return model_chain(self.settings, session)
 
     def _model(self, chain: tuple[str, ...]) -> BaseChatModel:
@@ -145,12 +127,15 @@ class AgentTurnHandler:
         session = self._session_for(message)
         if session is None:
             return
+        if message.source == "session_start":
+            greet(self.bus, session, message)
+            return
         started = time.time()
         try:
             if not self._turn_is_open(session, message):
                 return
             speech = ReplyPublisher(self.bus, session, message)
-            outcome = self._run_agent(session, message, speech)
+            outcome = self.run_agent(session, message, speech)
             delivery = self._deliver(session, message, outcome, started, speech)
         except Exception as exc:
             # Fail the turn now rather than let Pub/Sub retry it: the caller is waiting, a
@@ -159,7 +144,7 @@ class AgentTurnHandler:
             log.exception("agent turn failed")
             self._fail(session, message, started, exc)
             return
-        self._record(session, message, outcome, delivery)
+        self.record(session, message, outcome, delivery)
 
     # ---- the steps of a turn ------------------------------------------------------------------
 
@@ -179,15 +164,17 @@ class AgentTurnHandler:
         if turn.get("cancelled"):
             detail = "cancelled before the agent ran"
             best_effort(
-                "monitor report", lambda: self._report(message, "cancelled", [], detail=detail)
+                "monitor report", lambda: report(self.bus, message, "cancelled", [], detail=detail)
             )
             return False
         return True
 
-    def _run_agent(
-        self, session: Session, message: VoiceTranscript, speech: ReplyPublisher
+    def run_agent(
+        self, session: Session, message: VoiceTranscript, on_piece: Emit | None
     ) -> AgentOutcome:
-        history = history_from_store(self.store.load_memory(session.id, session.user_id))
+        """The turn through the graph, each speakable piece handed to ``on_piece`` as the
+        model writes it (None: the reply is only returned, as the HTTP API does)."""
+        history = memory.from_store(self.store.load_memory(session.id, session.user_id))
         trace = current_trace.get()
         context = TurnContext(
             session.user_id, message.turn_id, session.id, trace.traceparent if trace else None
@@ -200,7 +187,7 @@ class AgentTurnHandler:
             lambda work: self.toolbox.run(
                 work, self.turn_deadline_seconds + DEADLINE_GRACE_SECONDS
             ),
-            on_piece=speech,
+            on_piece=on_piece,
             filler_after_seconds=self.filler_after_seconds,
             deadline_seconds=self.turn_deadline_seconds,
         )
@@ -212,7 +199,7 @@ class AgentTurnHandler:
         outcome: AgentOutcome,
         started: float,
         speech: ReplyPublisher,
-    ) -> _Delivery:
+    ) -> Delivery:
         """The speech went out piece by piece as the agent wrote it; then ``agent_final``. If the
         speech did not all go out, the caller is told (the client keeps showing the text)."""
         agent_done = time.time()
@@ -232,29 +219,31 @@ class AgentTurnHandler:
                 "speech failure notice",
                 lambda: self._send(self._outbound(session, message, not_spoken, "error:speech")),
             )
-        return _Delivery(started, agent_done, first_piece_sent, final_sent)
+        return Delivery(started, agent_done, first_piece_sent, final_sent)
 
-    def _record(
+    def record(
         self,
         session: Session,
         message: VoiceTranscript,
         outcome: AgentOutcome,
-        delivery: _Delivery,
+        delivery: Delivery,
     ) -> None:
         """Bookkeeping after the answer went out: memory, the stored turn, the monitor."""
         timings = delivery.timings()
-        memory = history_to_store(trim_history(outcome.history, self.memory_max_messages))
+        kept = memory.to_store(memory.bounded(outcome.history, self.memory_max_messages))
         best_effort(
-            "memory save", lambda: self.store.save_memory(session.id, session.user_id, memory)
+            "memory save", lambda: self.store.save_memory(session.id, session.user_id, kept)
         )
         best_effort(
-            "turn update", lambda: self._store_answered_turn(session, message, outcome, timings)
+            "turn update",
+            lambda: store_answered_turn(self.store, session, message, outcome, timings),
         )
         # A turn cut off at its deadline was answered (it took too long), yet it failed.
         kind = "turn_failed" if outcome.timed_out else "turn_completed"
         best_effort(
             "monitor report",
-            lambda: self._report(
+            lambda: report(
+                self.bus,
                 message,
                 kind,
                 timings,
@@ -291,31 +280,11 @@ class AgentTurnHandler:
         timing = StageTiming(stage="agent", started_at=started, ended_at=time.time())
         detail = truncated(f"{type(exc).__name__}: {exc}", DETAIL_MAX_CHARS)
         best_effort(
-            "monitor report", lambda: self._report(message, "turn_failed", [timing], detail=detail)
+            "monitor report",
+            lambda: report(self.bus, message, "turn_failed", [timing], detail=detail),
         )
 
     # ---- messages and records -----------------------------------------------------------------
-
-    def _store_answered_turn(
-        self,
-        session: Session,
-        message: VoiceTranscript,
-        outcome: AgentOutcome,
-        timings: list[StageTiming],
-    ) -> None:
-        self.store.update_turn(
-            session.id,
-            message.turn_id,
-            transcript=message.text,
-            reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
-            status="timed_out" if outcome.timed_out else "answered",
-            agent_done=True,
-            domain=outcome.domain,
-            tool_calls=[c.model_dump() for c in outcome.tool_calls],
-            timings={
-                t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
-            },
-        )
 
     @staticmethod
     def _outbound(
@@ -331,20 +300,6 @@ class AgentTurnHandler:
 
     def _send(self, envelope: SessionOutbound) -> None:
         self.bus.publish(topics.SESSION_OUTBOUND, envelope, relay_id=envelope.relay_id)
-
-    def _report(
-        self, message: VoiceTranscript, kind: str, timings: list[StageTiming], **extra: object
-    ) -> None:
-        tell_monitor(
-            self.bus,
-            SERVICE,
-            message,
-            kind,
-            message.user_id,
-            timings,
-            text_in=message.text,
-            **extra,
-        )
 
 
 def _timing(settings: AgentSettings | None, name: str, given: float | None) -> float:

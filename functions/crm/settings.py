@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from pydantic import Field, SecretStr, model_validator
 
-from shared.settings import ConfigurationError, DatabaseSettings, is_placeholder
+from shared.settings import ConfigurationError, DatabaseSettings, comma_separated, is_placeholder
 
 
 class CrmSettings(DatabaseSettings):
@@ -31,7 +31,7 @@ class CrmSettings(DatabaseSettings):
         return self
 
     def allowed_callers(self) -> frozenset[str]:
-        return frozenset(e.strip() for e in self.crm_allowed_callers.split(",") if e.strip())
+        return comma_separated(self.crm_allowed_callers)
 
 
 @lru_cache(maxsize=1)

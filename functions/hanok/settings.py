@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from shared.settings import CallerKeySettings, ConfigurationError, DatabaseSettings, is_placeholder
+from shared.settings import (
+    CallerKeySettings,
+    ConfigurationError,
+    DatabaseSettings,
+    comma_separated,
+    is_placeholder,
+)
 
 # Local mode only, when TWILIO_AUTH_TOKEN is unset: what signed webhooks are checked against
 # (make run prints it, so a developer can sign a request by hand).
@@ -50,7 +56,7 @@ class HanokSettings(DatabaseSettings, CallerKeySettings):
         return self
 
     def allowed_callers(self) -> frozenset[str]:
-        return frozenset(e.strip() for e in self.hanok_allowed_callers.split(",") if e.strip())
+        return comma_separated(self.hanok_allowed_callers)
 
     def twilio_token(self) -> str:
         """The auth token webhooks are signed with (a development one in local mode)."""

@@ -13,11 +13,10 @@ from typing import TypeVar
 
 from shared.settings import SpeechSettings
 from shared.speech.base import ProviderError, SpeechToText, TextToSpeech
+from shared.ws_protocol import OFFLINE_STT, OFFLINE_TTS
 
 log = logging.getLogger(__name__)
 P = TypeVar("P")
-OFFLINE_STT = "whisper"
-OFFLINE_TTS = "piper"
 STT_NAMES = ("whisper", "deepgram")
 TTS_NAMES = ("piper", "deepgram")
 

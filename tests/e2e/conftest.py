@@ -55,7 +55,18 @@ class RunningStack:
 
 
 def stack_env(state_dir: Path) -> dict[str, str]:
-    names = ["HTTP", "RELAY", "PUBSUB", "FIRESTORE", "STORAGE", "PG", "TOOLS", "CRM", "HANOK"]
+    names = [
+        "HTTP",
+        "RELAY",
+        "PUBSUB",
+        "FIRESTORE",
+        "STORAGE",
+        "PG",
+        "TOOLS",
+        "CRM",
+        "HANOK",
+        "AGENT_TURN",
+    ]
     env = {f"CONVONET_{n}_PORT": str(services.free_port()) for n in names}
     env.update(
         CONVONET_STATE_DIR=str(state_dir),
@@ -65,6 +76,7 @@ def stack_env(state_dir: Path) -> dict[str, str]:
         CONVONET_HANOK_TOKEN=secrets.token_urlsafe(24),
         CONVONET_TOOLS_CALLER_KEY=secrets.token_urlsafe(32),
         CONVONET_CRM_TOKEN=secrets.token_urlsafe(24),
+        CONVONET_AGENT_API_TOKEN=secrets.token_urlsafe(24),
     )
     return env
 

@@ -162,3 +162,33 @@ def test_the_page_is_also_served_at_voice_dash_assistant(page: Page, stack: Runn
     expect(page.get_by_label("PIN")).to_be_visible()
     with urllib.request.urlopen(stack.http_url + "/") as r:
         assert 'href="/voice_assistant"' in r.read().decode()
+
+
+def test_choosing_the_assistant_model_saves_it_for_the_user(
+    page: Page, stack: RunningStack
+) -> None:
+    import pg8000.native
+    from google.cloud import firestore
+
+    from local.seed import DEMO_EMAIL
+    from shared.session_store import SessionStore
+
+    conn = pg8000.native.Connection(
+        "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
+    )
+    try:
+        [[user_id]] = conn.run("SELECT id FROM identity.users WHERE email = :e", e=DEMO_EMAIL)
+    finally:
+        conn.close()
+    store = SessionStore(firestore.Client(project="demo-convonet"))
+    _signed_in(page)
+    for choice in ("gemini", "rules"):  # a key-less choice is kept; its turns fall back
+        page.get_by_label("Assistant model").select_option(choice)
+        page.wait_for_function(
+            "() => window.convonetDebug.framesReceived.filter(t => t === 'status').length > 0"
+        )
+        deadline = 50
+        while store.get_user_prefs(str(user_id)).get("llm_provider") != choice and deadline:
+            page.wait_for_timeout(100)
+            deadline -= 1
+        assert store.get_user_prefs(str(user_id)).get("llm_provider") == choice

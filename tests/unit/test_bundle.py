@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = REPO / ".venv" / "bin" / "python"
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 FUNCTIONS = sorted(p.name for p in (REPO / "functions").iterdir() if (p / "main.py").is_file())
-ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
+ENTRY_POINTS = {s.function: s.deployed_entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
     h.function: h.entry_point for h in HTTP_FUNCTIONS
 }
 MIGRATIONS = sorted(p.name for p in (REPO / "shared" / "migrations").glob("*.sql"))
@@ -88,6 +88,7 @@ def _env(**extra: str) -> dict[str, str]:
         CONVONET_ENV="test",
         CONVONET_TOOLS_TOKEN=TOOLS_TOKEN,
         CONVONET_HANOK_TOKEN=HANOK_TOKEN,
+        CONVONET_AGENT_API_TOKEN="bundle-test-agent-credential",
         CONVONET_CRM_TOKEN=CRM_TOKEN,
     )
     env.update(extra)

@@ -153,7 +153,7 @@ def test_parse_valid() -> None:
 
 
 def test_parse_lists_field_problems() -> None:
-    bad = json.loads(TRANSCRIPT) | {"text": "", "session_id": "has space", "extra": 1}
+    bad = json.loads(TRANSCRIPT) | {"text": "x" * 4001, "session_id": "has space", "extra": 1}
     del bad["received_at"]
     with pytest.raises(InvalidMessage) as info:
         parse(VoiceTranscript, InboundMessage(json.dumps(bad).encode()))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from functions.agent_turn.agent.speaker import Speaker, split_sentences
@@ -165,3 +167,60 @@ def test_a_piece_goes_out_the_moment_the_next_one_begins_and_the_last_at_the_end
     speaker.feed(" Q M.")
     speaker.finish()
     assert [(p.text, p.is_final) for p in bus.pieces][1:] == [("Your code is K 7 Q M.", True)]
+
+
+def test_the_lead_in_goes_out_before_the_first_sentence_ends() -> None:
+    bus = Published()
+    speaker = Speaker(ReplyPublisher(bus, SESSION, MESSAGE))  # type: ignore[arg-type]
+    for token in ["Sure", ",", " I", " can", " help"]:
+        speaker.feed(token)
+    assert bus.pieces == []  # two whole words after it: not yet sure it is a lead-in
+    speaker.feed(" with")
+    assert [p.text for p in bus.pieces] == ["Sure,"]
+    speaker.feed(" that today.")
+    speaker.finish()
+    assert [p.text for p in bus.pieces] == ["Sure,", "I can help with that today."]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Okay, done. Next thing here is fine.",
+        "Okay, first; second third fourth fifth.",
+        "Well, yes, I think so, really.",
+        "You owe $1,896 a month, over thirty years at six and a half percent.",
+        "Hi, Ada. How can I help you today?",
+        "Here are your todos: buy milk; call the bank; pay rent.",
+    ],
+)
+def test_a_streamed_lead_in_is_the_one_the_whole_reply_has(reply: str) -> None:
+    whole = split_sentences(reply)
+    for chunks in range(1, len(reply) + 1, 3):
+        assert [p.text for p in _pieces(reply, streamed_in=chunks)] == whole, chunks
+
+
+_WORDS = st.sampled_from(
+    [
+        "Okay,",
+        "sure,",
+        "I",
+        "can",
+        "help",
+        "Dr.",
+        "Smith.",
+        "Yes.",
+        "7.5",
+        "$1,896",
+        "a;",
+        "b:",
+        "it!",
+    ]
+)
+
+
+@given(st.lists(_WORDS, min_size=1, max_size=25), st.integers(1, 40))
+def test_any_streamed_reply_is_cut_as_the_whole_reply_would_be(
+    words: list[str], chunks: int
+) -> None:
+    reply = " ".join(words)
+    assert [p.text for p in _pieces(reply, streamed_in=chunks)] == split_sentences(reply)

@@ -11,15 +11,10 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, tool
 
+from functions.agent_turn.agent import memory
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.rules_model import FALLBACK, RulesChatModel
-from functions.agent_turn.agent.runner import (
-    AgentOutcome,
-    history_from_store,
-    history_to_store,
-    run_turn,
-    trim_history,
-)
+from functions.agent_turn.agent.runner import AgentOutcome, run_turn
 from functions.agent_turn.agent.speaker import split_sentences
 from functions.agent_turn.agent.turn_context import TurnContext, current_turn
 from shared.contracts import ToolCallRecord
@@ -209,7 +204,7 @@ def test_raising_tool_is_handled_and_recorded_as_failed(graph: Any, fake: FakeTo
     # What the model read, and what memory keeps, is a clear error without the exception.
     result = json.loads(str(outcome.history[2].content))
     assert result["ok"] is False and result["reason"] == "unavailable"
-    assert "boom" not in json.dumps(history_to_store(outcome.history))
+    assert "boom" not in json.dumps(memory.to_store(outcome.history))
 
 
 @pytest.mark.parametrize(
@@ -273,9 +268,9 @@ def test_turn_with_history_keeps_history(graph: Any) -> None:
 
 def test_history_round_trips_through_the_store(graph: Any) -> None:
     outcome = _turn(graph, "add a todo to buy milk tomorrow")
-    stored = history_to_store(outcome.history)
+    stored = memory.to_store(outcome.history)
     # What goes to the session store must be plain JSON.
-    restored = history_from_store(json.loads(json.dumps(stored)))
+    restored = memory.from_store(json.loads(json.dumps(stored)))
     assert [type(m) for m in restored] == [type(m) for m in outcome.history]
     assert [m.content for m in restored] == [m.content for m in outcome.history]
     assert restored[1].tool_calls == outcome.history[1].tool_calls
@@ -283,39 +278,6 @@ def test_history_round_trips_through_the_store(graph: Any) -> None:
     # And the restored history works as the next turn's history.
     nxt = _turn(graph, "what are my todos", history=restored, turn="t2")
     assert nxt.reply == "You have one todo: buy milk for Friday, January 2."
-
-
-def _conversation() -> list[Any]:
-    msgs: list[Any] = []
-    for i in range(4):
-        call = {"name": "list_todos", "args": {}, "id": f"c{i}"}
-        msgs += [
-            HumanMessage(content=f"q{i}"),
-            AIMessage(content="", tool_calls=[call]),
-            ToolMessage(content='{"ok": true, "todos": []}', tool_call_id=f"c{i}"),
-            AIMessage(content=f"a{i}"),
-        ]
-    return msgs
-
-
-@pytest.mark.parametrize("max_messages", range(1, 17))
-def test_trim_history_never_starts_with_a_tool_message(max_messages: int) -> None:
-    msgs = _conversation()
-    trimmed = trim_history(msgs, max_messages)
-    assert len(trimmed) <= max_messages
-    if trimmed:
-        assert isinstance(trimmed[0], HumanMessage)
-        assert not isinstance(trimmed[0], ToolMessage)
-        assert trimmed == msgs[-len(trimmed) :]
-
-
-def test_trim_history_keeps_short_history_and_newest_turns() -> None:
-    msgs = _conversation()
-    assert trim_history(msgs, 16) == msgs
-    assert trim_history(msgs, 100) == msgs
-    assert trim_history(msgs, 6) == msgs[-4:]
-    assert trim_history(msgs, 8) == msgs[-8:]
-    assert trim_history(msgs, 3) == []
 
 
 def test_request_key_is_stable_per_ordinal() -> None:

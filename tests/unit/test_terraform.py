@@ -65,7 +65,7 @@ EXPECTED_PUSH = {
     "monitor-monitor-events": ("monitor-events", "monitor"),
 }
 # Every function Terraform deploys is either fed by a subscription or reached over HTTP.
-EXPECTED_ENTRY_POINTS = {s.function: s.entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
+EXPECTED_ENTRY_POINTS = {s.function: s.deployed_entry_point for s in FUNCTION_SUBSCRIPTIONS} | {
     h.function: h.entry_point for h in HTTP_FUNCTIONS
 }
 PUSHED = {s.function for s in FUNCTION_SUBSCRIPTIONS}
@@ -533,7 +533,11 @@ def test_every_function_in_terraform_has_its_folder_entry_point_and_requirements
                 decorators,
             )
         else:
-            assert decorators & {"functions_framework.cloud_event", "functions_framework.http"}
+            assert decorators & {
+                "functions_framework.cloud_event",
+                "functions_framework.http",
+                "functions_framework.aio.http",
+            }
         requirements = (folder / "requirements.txt").read_text()
         pinned = {
             line.split("==")[0].strip().lower()
@@ -746,6 +750,7 @@ STUB_PROJECT = "convonet-stub"
 STUB_PROJECT_NUMBER = "123456789012"
 STUB_REGION = "us-central1"
 STUB_HOSTING_URL = "https://convonet-stub.web.app"
+STUB_PUSH_INVOKER_EMAIL = "push-invoker@stub-project.iam.gserviceaccount.com"
 STUB_SCHEDULER_EMAIL = f"convonet-hanok-scheduler@{STUB_PROJECT}.iam.gserviceaccount.com"
 STUB_VARIABLES = {
     "project_id": STUB_PROJECT,
@@ -778,6 +783,7 @@ def _console(inputs: dict[str, str]) -> subprocess.CompletedProcess[str]:
         (r"data\.google_project\.project\.number", f'"{STUB_PROJECT_NUMBER}"'),
         (r"google_service_account\.function\[(\w+)\]\.email", r"local.stub_emails[\1]"),
         (r"google_service_account\.hanok_scheduler\.email", f'"{STUB_SCHEDULER_EMAIL}"'),
+        (r"google_service_account\.push_invoker\.email", f'"{STUB_PUSH_INVOKER_EMAIL}"'),
         (r'data "google_project" "project" \{[^}]*\}', ""),
         (
             r"deployed_functions = google_cloudfunctions2_function\.function\b",
@@ -1046,22 +1052,24 @@ def test_the_scheduler_calls_hanok_s_reminders_with_an_allowed_caller_s_token() 
             assert not any("hanok_scheduler" in text for text in walk_strings(body)), (kind, name)
 
 
-def _settings_accessor(function: str) -> tuple[str, str]:
-    """The settings module and accessor the function's main.py imports: from shared.settings
-    (e.g. agent_settings) or from its own settings module (functions.crm.settings)."""
+def _settings_accessors(function: str) -> list[tuple[str, str]]:
+    """The settings modules and accessors the function's main.py imports: from shared.settings
+    (e.g. agent_settings) or from its own settings modules (functions.crm.settings,
+    functions.agent_turn.api_settings)."""
     tree = ast.parse((FUNCTIONS_DIR / function / "main.py").read_text())
-    modules = {"shared.settings", f"functions.{function}.settings"}
+    own = f"functions.{function}."
     names = [
         (node.module, alias.name)
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module in modules
+        if isinstance(node, ast.ImportFrom)
+        and node.module is not None
+        and (node.module == "shared.settings" or node.module.startswith(own))
+        and node.module.endswith("settings")
         for alias in node.names
         if alias.name.endswith("_settings")
     ]
-    assert len(names) == 1, f"{function}/main.py: expected one settings accessor, got {names}"
-    module_name, accessor = names[0]
-    assert module_name is not None
-    return module_name, accessor
+    assert names, f"{function}/main.py imports no settings accessor"
+    return [(str(module), accessor) for module, accessor in names]
 
 
 @pytest.mark.parametrize("function", sorted(EXPECTED_ENTRY_POINTS))
@@ -1083,11 +1091,11 @@ def test_terraform_environment_satisfies_the_function_settings_in_production(
             monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    module_name, accessor_name = _settings_accessor(function)
-    accessor = getattr(importlib.import_module(module_name), accessor_name)
-    settings = accessor.__wrapped__()  # past the lru_cache: read this environment
-    assert settings.env == "production"
-    assert settings.project_id == STUB_PROJECT
+    for module_name, accessor_name in _settings_accessors(function):
+        accessor = getattr(importlib.import_module(module_name), accessor_name)
+        settings = accessor.__wrapped__()  # past the lru_cache: read this environment
+        assert settings.env == "production"
+        assert settings.project_id == STUB_PROJECT
 
 
 # --------------------------------------------------------------------------- IAM

@@ -12,16 +12,11 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
-from langchain_core.messages import (
-    AIMessage,
-    BaseMessage,
-    HumanMessage,
-    messages_from_dict,
-    messages_to_dict,
-)
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from functions.agent_turn.agent.content import text_of
 from functions.agent_turn.agent.speaker import Emit, Speaker
+from functions.agent_turn.agent.stage_clock import StageClock
 from functions.agent_turn.agent.turn_context import TurnContext, within_turn
 from functions.agent_turn.llm.fallback import Answered, answered_of
 from shared.contracts import ToolCallRecord
@@ -34,6 +29,11 @@ TIMED_OUT = "Sorry, that is taking too long. Please try again in a moment."
 
 class ToolRecorder(BaseCallbackHandler):
     """Records each tool call's arguments, outcome and timing for the monitor."""
+
+    # Called on the turn's event loop, not (LangChain's default for a synchronous handler)
+    # through a thread pool: that was a thread hop for every chain, model and tool event of
+    # the graph (some 5 ms of a 20 ms rules turn), and the tool times were taken late.
+    run_inline = True
 
     def __init__(self) -> None:
         self.records: list[ToolCallRecord] = []
@@ -137,25 +137,9 @@ class AgentOutcome:
     routed_by: str = ""
     answered: Answered | None = None  # which model answered, after which fallbacks
     timed_out: bool = False  # cut off at the turn's deadline; the reply says so
-
-
-def trim_history(messages: list[BaseMessage], max_messages: int) -> list[BaseMessage]:
-    """Keep the newest messages, starting at a human turn so no tool result is orphaned."""
-    if len(messages) <= max_messages:
-        return messages
-    tail = messages[-max_messages:]
-    for i, message in enumerate(tail):
-        if isinstance(message, HumanMessage):
-            return tail[i:]
-    return []
-
-
-def history_from_store(raw: list[dict[str, Any]]) -> list[BaseMessage]:
-    return list(messages_from_dict(raw))
-
-
-def history_to_store(messages: list[BaseMessage]) -> list[dict[str, Any]]:
-    return list(messages_to_dict(messages))
+    # Where the agent stage's time went, in milliseconds: route, model, tools, publish,
+    # first_piece, total (stage_clock.py; the benchmark's breakdown of the "agent" stage).
+    stage_ms: dict[str, float] = field(default_factory=dict)
 
 
 def run_turn(
@@ -174,20 +158,21 @@ def run_turn(
     piece by piece as the model streams it; a tool call still running after
     ``filler_after_seconds`` with nothing said yet is covered by ``FILLER``. A turn still
     running at ``deadline_seconds`` is cancelled and ends with ``TIMED_OUT`` as its last
-    piece."""
-    emit = on_piece or (lambda piece, final: None)
+    piece. ``stage_ms`` says where the time went."""
+    clock = StageClock()
+    emit = clock.timed(on_piece or (lambda piece, final: None))
     speaker = Speaker(emit)
     recorder, filler = ToolRecorder(), FillerWatch(speaker, emit, filler_after_seconds)
     inputs = {"messages": [*history, HumanMessage(content=text)]}
     config = {
         "configurable": {"turn_context": context},
-        "callbacks": [recorder, filler],
+        "callbacks": [recorder, filler, clock],
         "recursion_limit": RECURSION_LIMIT,
     }
     work = _within_deadline(_streamed(graph, inputs, config, speaker), deadline_seconds, filler)
     state = run(within_turn(context, work))
     if state is None:
-        return _timed_out(history, text, speaker, recorder)
+        return replace(_timed_out(history, text, speaker, recorder), stage_ms=clock.stage_ms())
     messages: list[BaseMessage] = state["messages"]
     final = messages[-1]
     reply = text_of(final.content) if isinstance(final, AIMessage) else ""
@@ -199,6 +184,7 @@ def run_turn(
         domain=state.get("domain", ""),
         routed_by=state.get("routed_by", ""),
         answered=_answered(messages),
+        stage_ms=clock.stage_ms(),
     )
 
 

@@ -12,6 +12,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
 _LIST_ITEM = re.compile(r"(?<=;)\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|(?<=;)\s+")
 _LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+(.+)$")
+# The same lead-in while the reply streams: known once three whole words follow it.
+_STREAMED_LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+((?:\S+\s+){3})")
 Emit = Callable[[str, bool], None]  # (piece, is_final)
 
 
@@ -29,6 +31,16 @@ def split_sentences(text: str, *, lead_in: bool = True) -> list[str]:
     return pieces
 
 
+def _lead_in_of(buffer: str) -> str | None:
+    """The first sentence's lead-in, once enough follows it that ``split_sentences`` of the
+    whole reply would cut it off the same way (three words, with no sentence or list-item end
+    among them)."""
+    match = _STREAMED_LEAD_IN.match(buffer)
+    if match is None or _BOUNDARY.search(match.group(0)) or ";" in match.group(0):
+        return None
+    return match.group(1)
+
+
 class Speaker:
     def __init__(self, emit: Emit):
         self.emit = emit
@@ -39,6 +51,10 @@ class Speaker:
         if not text:
             return
         self.buffer += text
+        if not self.spoken and (lead := _lead_in_of(self.buffer)):
+            # The first audio need not wait for the first sentence's end: "Sure," goes now.
+            self.buffer = self.buffer[len(lead) :].lstrip()
+            self._say(lead, final=False)
         boundaries = list(_BOUNDARY.finditer(self.buffer))
         if not boundaries or not self.buffer[boundaries[-1].end() :].strip():
             return  # nothing has begun after the last boundary: that piece may be the last

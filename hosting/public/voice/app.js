@@ -59,7 +59,11 @@ function send(frame) {
 }
 
 function providers() {
-  return { stt_provider: $("stt-provider").value, tts_provider: $("tts-provider").value };
+  const chosen = { stt_provider: $("stt-provider").value, tts_provider: $("tts-provider").value };
+  // No model picked: the relay leaves the session without one, and each turn uses the user's
+  // saved choice (else the deployment's).
+  if ($("llm-provider").value) chosen.llm_provider = $("llm-provider").value;
+  return chosen;
 }
 
 // ---- controls --------------------------------------------------------------------------------
@@ -518,7 +522,7 @@ function wire() {
     }
   });
 
-  for (const id of ["stt-provider", "tts-provider"]) {
+  for (const id of ["stt-provider", "tts-provider", "llm-provider"]) {
     $(id).addEventListener("change", () => {
       if (state.signedIn) send({ type: "voice_providers", ...providers() });
     });

@@ -46,9 +46,12 @@ locals {
       concurrency  = 4
     }
     # The agent reaches PostgreSQL only through the MCP servers (tools, hanok); it signs whom
-    # each tool call acts for with the caller key.
+    # each tool call acts for with the caller key. One HTTP entry point: the push subscription
+    # posts to "/" (only the push invoker's identity token is taken there), and its API
+    # (/agent/process, /api/*-provider(s)) takes identity tokens of the functions that invoke
+    # it (none yet): own_environment.
     agent_turn = {
-      entry_point  = "handle_voice_transcript"
+      entry_point  = "handle_agent_request"
       push_topic   = "voice-transcript"
       subscription = "agent-turn-voice-transcript"
       ordered      = false
@@ -254,7 +257,14 @@ locals {
 
   # Plain settings of one function (its secrets come from Secret Manager: function_secrets).
   own_environment = {
-    agent_turn = { CONVONET_LLM_PROVIDER = var.llm_provider }
+    agent_turn = {
+      CONVONET_LLM_PROVIDER       = var.llm_provider
+      CONVONET_AGENT_API_AUDIENCE = local.service_urls["agent_turn"]
+      CONVONET_AGENT_PUSH_INVOKER = google_service_account.push_invoker.email
+      CONVONET_AGENT_API_ALLOWED_CALLERS = join(",", [
+        for caller in local.callers["agent_turn"] : google_service_account.function[caller].email
+      ])
+    }
     tools = var.google_calendar_client_id == "" ? {} : {
       CONVONET_GOOGLE_CALENDAR_CLIENT_ID = var.google_calendar_client_id
     }

@@ -28,10 +28,10 @@ resource "google_project_iam_member" "cloudsql_client" {
   member  = google_service_account.relay.member
 }
 
-# What the relay publishes (shared/topics.py PUBLISHES["relay"]): utterances, typed turns, and
-# the greeting, which goes to agent-reply for tts to speak.
+# What the relay publishes (shared/topics.py PUBLISHES["relay"]): utterances, and typed turns and
+# session starts on voice-transcript (the agent greets the caller). Nothing it says itself.
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = toset(["voice-utterance", "voice-transcript", "agent-reply"])
+  for_each = toset(["voice-utterance", "voice-transcript"])
 
   project = var.project_id
   topic   = var.topic_ids[each.key]

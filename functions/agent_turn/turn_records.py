@@ -1,0 +1,81 @@
+"""What a turn leaves behind once answered: its stage timings, the stored turn document and the
+monitor's record, each bounded to what its store accepts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from functions.agent_turn.agent.runner import AgentOutcome
+from functions.agent_turn.transfer import transfer_of
+from shared.bus import MAX_MESSAGE_BYTES, Bus
+from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript
+from shared.handlers import tell_monitor
+from shared.handlers.text_limits import declared_max_length, truncated
+from shared.session_store import Session, SessionStore
+from shared.ws_protocol import AgentFinal
+
+SERVICE = "agent_turn"
+TEXT_OUT_MAX_CHARS = declared_max_length(MonitorEvent, "text_out")
+DETAIL_MAX_CHARS = declared_max_length(MonitorEvent, "detail")
+# The turn document keeps the same bounded copy of the reply as the monitor (a Firestore
+# document holds at most 1 MiB); the whole reply goes to the caller and into memory.
+STORED_REPLY_MAX_CHARS = TEXT_OUT_MAX_CHARS
+# What bounds agent_final when it declares no limit is the bus's message size; a character
+# takes at most 6 bytes of JSON (an escaped control character), so this always publishes.
+FINAL_TEXT_MAX_CHARS = declared_max_length(AgentFinal, "text", otherwise=MAX_MESSAGE_BYTES // 8)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When each step of answering one turn ended (epoch seconds)."""
+
+    started: float
+    agent_done: float
+    first_piece_sent: float
+    final_sent: float
+
+    def timings(self) -> list[StageTiming]:
+        return [
+            StageTiming(stage="agent", started_at=self.started, ended_at=self.agent_done),
+            StageTiming(
+                stage="agent_first_sentence",
+                started_at=self.started,
+                ended_at=self.first_piece_sent,
+            ),
+            StageTiming(
+                stage="outbound_publish",
+                started_at=self.first_piece_sent,
+                ended_at=self.final_sent,
+            ),
+        ]
+
+
+def store_answered_turn(
+    store: SessionStore,
+    session: Session,
+    message: VoiceTranscript,
+    outcome: AgentOutcome,
+    timings: list[StageTiming],
+) -> None:
+    store.update_turn(
+        session.id,
+        message.turn_id,
+        transcript=message.text,
+        reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
+        status="timed_out" if outcome.timed_out else "answered",
+        agent_done=True,
+        domain=outcome.domain,
+        answered_by=outcome.answered.provider if outcome.answered else "rules",
+        transfer=transfer_of(outcome),
+        agent_stages_ms=outcome.stage_ms,
+        tool_calls=[c.model_dump() for c in outcome.tool_calls],
+        timings={t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings},
+    )
+
+
+def report(
+    bus: Bus, message: VoiceTranscript, kind: str, timings: list[StageTiming], **extra: object
+) -> None:
+    tell_monitor(
+        bus, SERVICE, message, kind, message.user_id, timings, text_in=message.text, **extra
+    )
