@@ -120,8 +120,22 @@ class ToolCallRecord(BaseModel):
     ended_at: float
 
 
+class FallbackRecord(BaseModel):
+    """A provider passed over within a turn, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str = Field(min_length=1, max_length=64)
+    reason: str = Field(max_length=500)
+
+
 class MonitorEvent(Contract):
-    """Topic ``monitor-events``: what a stage did and how long it took."""
+    """Topic ``monitor-events``: what a stage did and how long it took.
+
+    The optional fields say who did the stage's work (``provider``, ``model``: a speech
+    provider for stt and tts, a language model for agent_turn, with the providers passed over
+    before it in ``fallbacks``), where the agent routed the turn (``domain``, ``routed_by``),
+    and on which channel the caller is (``channel``)."""
 
     type: Literal["monitor_event"] = "monitor_event"
     service: str
@@ -134,6 +148,12 @@ class MonitorEvent(Contract):
     text_in: str | None = Field(default=None, max_length=4000)
     text_out: str | None = Field(default=None, max_length=8000)
     detail: str | None = Field(default=None, max_length=2000)
+    channel: Literal["web", "phone", "api"] | None = None
+    provider: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=128)
+    fallbacks: list[FallbackRecord] = Field(default_factory=list, max_length=10)
+    domain: str | None = Field(default=None, max_length=32)
+    routed_by: str | None = Field(default=None, max_length=16)
     at: float
 
 

@@ -41,6 +41,7 @@ from functions.agent_turn.turn_records import (
     Delivery,
     report,
     store_answered_turn,
+    who_answered,
 )
 from shared import topics
 from shared.bus import Bus, InboundMessage
@@ -250,6 +251,7 @@ class AgentTurnHandler:
                 tool_calls=outcome.tool_calls,
                 text_out=truncated(outcome.reply, TEXT_OUT_MAX_CHARS),
                 detail="deadline" if outcome.timed_out else route_and_model(outcome),
+                **who_answered(outcome, session),
             ),
         )
         log.info(

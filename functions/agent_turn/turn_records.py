@@ -4,17 +4,21 @@ monitor's record, each bounded to what its store accepts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from functions.agent_turn.agent.runner import AgentOutcome
+from functions.agent_turn.llm.providers import OFFLINE, SPECS
 from functions.agent_turn.transfer import transfer_of
 from shared.bus import MAX_MESSAGE_BYTES, Bus
-from shared.contracts import MonitorEvent, StageTiming, VoiceTranscript
-from shared.handlers import tell_monitor
+from shared.contracts import FallbackRecord, MonitorEvent, StageTiming, VoiceTranscript
+from shared.handlers import channel_of, tell_monitor
 from shared.handlers.text_limits import declared_max_length, truncated
 from shared.session_store import Session, SessionStore
 from shared.ws_protocol import AgentFinal
 
 SERVICE = "agent_turn"
+OFFLINE_PROVIDER = OFFLINE
+OFFLINE_MODEL = SPECS[OFFLINE].default_model
 TEXT_OUT_MAX_CHARS = declared_max_length(MonitorEvent, "text_out")
 DETAIL_MAX_CHARS = declared_max_length(MonitorEvent, "detail")
 # The turn document keeps the same bounded copy of the reply as the monitor (a Firestore
@@ -71,6 +75,23 @@ def store_answered_turn(
         tool_calls=[c.model_dump() for c in outcome.tool_calls],
         timings={t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings},
     )
+
+
+def who_answered(outcome: AgentOutcome, session: Session) -> dict[str, Any]:
+    """The monitor's typed fields of an answered turn: where it was routed, which model
+    answered after which fallbacks, on which channel."""
+    answered = outcome.answered
+    fallbacks = answered.fallbacks if answered else []
+    return {
+        "domain": outcome.domain or None,
+        "routed_by": outcome.routed_by or None,
+        "provider": answered.provider if answered else OFFLINE_PROVIDER,
+        "model": answered.model if answered else OFFLINE_MODEL,
+        "fallbacks": [
+            FallbackRecord(provider=f.provider[:64], reason=f.reason[:500]) for f in fallbacks[:10]
+        ],
+        "channel": channel_of(session),
+    }
 
 
 def report(

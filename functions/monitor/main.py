@@ -7,14 +7,17 @@ from cloudevents.http import CloudEvent
 from google.cloud import firestore
 
 from functions.monitor.handler import MonitorHandler
+from functions.monitor.settings import monitor_settings
 from shared import log, runtime
 from shared.bus import decode_envelope
-from shared.settings import common_settings
 
-settings = common_settings()
+settings = monitor_settings()
 log.configure("monitor", settings.project_id, settings.log_level)
 handler = MonitorHandler(
-    runtime.bus(), firestore.Client(project=settings.project_id), settings.collection_prefix
+    runtime.bus(),
+    firestore.Client(project=settings.project_id),
+    settings.collection_prefix,
+    settings.monitor_retention_days,
 )
 
 

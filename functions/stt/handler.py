@@ -19,7 +19,7 @@ import numpy as np
 from shared import audio_store, topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import StageTiming, VoiceTranscript, VoiceUtterance
-from shared.handlers import deliver, tell_monitor
+from shared.handlers import channel_of, deliver, fallback_records, tell_monitor
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
 from shared.speech import audio, vad
@@ -183,6 +183,9 @@ class SttHandler:
             timings,
             text_in=text,
             detail="; ".join(report.failures)[:2000] or f"provider {report.provider}",
+            provider=report.provider or None,
+            fallbacks=fallback_records(report.failures),
+            channel=channel_of(session),
         )
         log.info(
             "utterance transcribed",

@@ -22,7 +22,7 @@ from google.cloud import firestore
 from shared import topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import AgentReply, MonitorEvent, StageTiming
-from shared.handlers import deliver, tell_monitor
+from shared.handlers import channel_of, deliver, fallback_records, tell_monitor
 from shared.handlers.steps import best_effort
 from shared.handlers.text_limits import declared_max_length, truncated
 from shared.outbound import send_to_client
@@ -167,5 +167,8 @@ class TtsHandler:
                 session.user_id,
                 timings,
                 detail=detail or f"provider {report.provider}",
+                provider=report.provider or None,
+                fallbacks=fallback_records(report.failures),
+                channel=channel_of(session),
             ),
         )

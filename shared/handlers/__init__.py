@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 from shared import topics
 from shared.bus import Bus, InboundMessage, InvalidMessage, parse
-from shared.contracts import Contract, MonitorEvent, StageTiming
+from shared.contracts import Contract, FallbackRecord, MonitorEvent, StageTiming
 from shared.log import log_context
+from shared.session_store import Session
 from shared.tracing import continue_or_start
 
 C = TypeVar("C", bound=Contract)
@@ -54,3 +55,18 @@ def tell_monitor(
         ),
         ordered=False,
     )
+
+
+def fallback_records(failures: list[str]) -> list[FallbackRecord]:
+    """The speech chain's "name: reason" failures as the monitor's typed records."""
+    records = []
+    for failure in failures[:10]:
+        name, _, reason = failure.partition(": ")
+        records.append(FallbackRecord(provider=name[:64] or "unknown", reason=reason[:500]))
+    return records
+
+
+def channel_of(session: Session | None) -> str | None:
+    """The session's channel as the monitor records it (None for one it does not know)."""
+    channel = session.channel if session is not None else None
+    return channel if channel in ("web", "phone", "api") else None

@@ -113,6 +113,16 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     records = {r["service"]: r for r in (json.loads(m.data) for m in monitor.pull(expect=2))}
     record = records["agent_turn"]
     assert record["kind"] == "turn_completed" and record["tool_calls"][0]["name"] == "add_todo"
+    assert (record["provider"], record["model"], record["fallbacks"]) == (
+        "rules",
+        "convonet-rules",
+        [],
+    )
+    assert (record["domain"], record["routed_by"], record["channel"]) == (
+        "productivity",
+        "rules",
+        "web",
+    )
     # The tools server recorded the same call, from its side, with the turn's id.
     executed = records["tools"]
     assert executed["kind"] == "tool_call" and executed["turn_id"] == "t1"

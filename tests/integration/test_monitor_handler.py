@@ -34,7 +34,8 @@ def test_events_are_stored_once_and_merged_per_turn(bus: Bus, project_id: str) -
     assert turn is not None
     assert turn["stages"]["agent_turn"] == "turn_completed"
     assert turn["timings"]["agent"]["ms"] == pytest.approx(200, abs=1)
-    assert turn["text_out"] == "hi"
+    assert turn["reply"] == "hi"
+    assert turn["status"] == "answered"
 
 
 def test_each_executed_tool_call_is_stored_with_its_duration(bus: Bus, project_id: str) -> None:

@@ -216,6 +216,10 @@ def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
     [event] = monitor.pull()
     record = json.loads(event.data)
     assert record["kind"] == "fallback" and "deepgram" in record["detail"]
+    # Typed, for the monitor's breakdowns: who answered, who was passed over and why.
+    assert record["provider"] == "whisper" and record["channel"] == "web"
+    [passed] = record["fallbacks"]
+    assert passed["provider"] == "deepgram" and passed["reason"]
     assert store.get_turn("sess1", "t1")["stt_provider"] == "whisper"  # type: ignore[index]
 
 

@@ -92,9 +92,12 @@ def test_a_loan_too_small_for_whole_cents_is_refused() -> None:
         amortization_schedule(Loan(D(13), D(0), 40))  # 0.03 x 479 would repay more than 13
 
 
+# From 10,000: a month's payment (at least principal / 480) then always outweighs what rounding
+# it to the cent can add up to over the term (half a cent a month, at most 2.40), so whole-cent
+# payments never repay the loan early. Smaller loans may raise LoanTooSmall (tested above).
 @settings(max_examples=150, deadline=None)
 @given(
-    principal=st.decimals(min_value=1_000, max_value=99_999_999, places=2),
+    principal=st.decimals(min_value=10_000, max_value=99_999_999, places=2),
     rate=st.decimals(min_value=0, max_value=25, places=3),
     years=st.integers(min_value=1, max_value=40),
 )

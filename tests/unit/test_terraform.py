@@ -1188,7 +1188,8 @@ def test_firestore_has_ttl_policies_and_indexes() -> None:
     ttl = database.resource("google_firestore_field", "ttl")
     assert ttl["field"] == "expires_at"
     assert "ttl_config" in ttl
-    assert {"sessions", "turns"} <= set(database.variables["ttl_collections"]["default"])
+    monitor = {"monitor_events", "monitor_turns", "monitor_stats", "monitor_seen"}
+    assert {"sessions", "turns"} | monitor <= set(database.variables["ttl_collections"]["default"])
     indexes = database.resources_of("google_firestore_index")
     assert any(index["collection"] == "turns" for index in indexes.values())
     instance = database.resource("google_sql_database_instance", "postgres")

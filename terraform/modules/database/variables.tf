@@ -92,7 +92,9 @@ variable "firestore_point_in_time_recovery" {
 variable "ttl_collections" {
   type        = list(string)
   description = "Collection groups whose documents are deleted after their expires_at timestamp."
-  default     = ["sessions", "turns"]
+  # The monitor's collections (functions/monitor/store.py) expire after
+  # CONVONET_MONITOR_RETENTION_DAYS.
+  default = ["sessions", "turns", "monitor_events", "monitor_turns", "monitor_stats", "monitor_seen"]
 }
 
 variable "labels" {
