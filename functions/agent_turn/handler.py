@@ -34,6 +34,7 @@ from functions.agent_turn.models import (
     route_and_model,
 )
 from functions.agent_turn.reply_out import ReplyPublisher
+from functions.agent_turn.turn_reads import TurnReads
 from functions.agent_turn.turn_records import (
     DETAIL_MAX_CHARS,
     FINAL_TEXT_MAX_CHARS,
@@ -94,7 +95,7 @@ class AgentTurnHandler:
         )
         self.filler_after_seconds = _timing(settings, "filler_after_seconds", filler_after_seconds)
 
-    def graph(self, session: Session | None = None) -> Any:
+    def graph(self, session: Session | None = None, reads: TurnReads | None = None) -> Any:
         """The turn graph for the session's chain of models, compiled once per chain and
         again only when the toolbox's tools change (an MCP server that was out of reach joins
         a later turn). With no server reachable yet this fails the turn aloud, and the next
@@ -102,7 +103,7 @@ class AgentTurnHandler:
         tools = self.toolbox.tools()
         if tools is not self._graph_tools:
             self._graphs, self._graph_tools = {}, tools
-        chain = self._chain(session)
+        chain = self._chain(session, reads)
         if chain not in self._graphs:
             classify = classifier_for(chain, self.settings)  # only a cloud-led chain has one
             self._graphs[chain] = build_graph(
@@ -110,13 +111,16 @@ class AgentTurnHandler:
             )
         return self._graphs[chain]
 
-    def _chain(self, session: Session | None) -> tuple[str, ...]:
+    def _chain(self, session: Session | None, reads: TurnReads | None = None) -> tuple[str, ...]:
         """The session's choice of model, else the user's saved choice (read at each turn, so a
         choice saved mid-session applies from the next turn), else the configured one."""
         if session is not None and not session.llm_provider and self.settings is not None:
-            saved = self.store.get_user_prefs(session.user_id).get("llm_provider")
-            session = dataclasses.replace(session, llm_provider=saved)
+            reads = reads or self.reads_for(session)
+            session = dataclasses.replace(session, llm_provider=reads.saved_model())
         return model_chain(self.settings, session)
+
+    def reads_for(self, session: Session) -> TurnReads:
+        return TurnReads.for_session(self.store, session, self.settings is not None)
 
     def _model(self, chain: tuple[str, ...]) -> BaseChatModel:
         return chat_model_for(chain, self.settings, self.today)
@@ -125,18 +129,20 @@ class AgentTurnHandler:
         deliver(self.bus, topics.VOICE_TRANSCRIPT, VoiceTranscript, inbound, self._handle)
 
     def _handle(self, message: VoiceTranscript) -> None:
+        if message.source == "session_start":
+            self._greet(message)
+            return
+        # Started before the session is read: the turn waits for the slowest read, not the sum.
+        reads = TurnReads(self.store, message.session_id, message.user_id, message.turn_id)
         session = self._session_for(message)
         if session is None:
             return
-        if message.source == "session_start":
-            greet(self.bus, session, message)
-            return
         started = time.time()
         try:
-            if not self._turn_is_open(session, message):
+            if not self._turn_is_open(session, message, reads.turn()):
                 return
             speech = ReplyPublisher(self.bus, session, message)
-            outcome = self.run_agent(session, message, speech)
+            outcome = self.run_agent(session, message, speech, reads)
             delivery = self._deliver(session, message, outcome, started, speech)
         except Exception as exc:
             # Fail the turn now rather than let Pub/Sub retry it: the caller is waiting, a
@@ -149,6 +155,11 @@ class AgentTurnHandler:
 
     # ---- the steps of a turn ------------------------------------------------------------------
 
+    def _greet(self, message: VoiceTranscript) -> None:
+        session = self._session_for(message)
+        if session is not None:
+            greet(self.bus, session, message)
+
     def _session_for(self, message: VoiceTranscript) -> Session | None:
         session = self.store.get_session(message.session_id)
         if session is None or session.user_id != message.user_id:
@@ -156,9 +167,10 @@ class AgentTurnHandler:
             return None
         return session
 
-    def _turn_is_open(self, session: Session, message: VoiceTranscript) -> bool:
+    def _turn_is_open(
+        self, session: Session, message: VoiceTranscript, turn: dict[str, Any]
+    ) -> bool:
         """False for a turn already finished (a redelivery) or cancelled by the caller."""
-        turn = self.store.get_turn(session.id, message.turn_id) or {}
         if turn.get("agent_done"):
             log.info("duplicate delivery of a finished turn; skipped")
             return False
@@ -171,17 +183,22 @@ class AgentTurnHandler:
         return True
 
     def run_agent(
-        self, session: Session, message: VoiceTranscript, on_piece: Emit | None
+        self,
+        session: Session,
+        message: VoiceTranscript,
+        on_piece: Emit | None,
+        reads: TurnReads | None = None,
     ) -> AgentOutcome:
         """The turn through the graph, each speakable piece handed to ``on_piece`` as the
         model writes it (None: the reply is only returned, as the HTTP API does)."""
-        history = memory.from_store(self.store.load_memory(session.id, session.user_id))
+        reads = reads or self.reads_for(session)
+        history = reads.history()
         trace = current_trace.get()
         context = TurnContext(
             session.user_id, message.turn_id, session.id, trace.traceparent if trace else None
         )
         return run_turn(
-            self.graph(session),
+            self.graph(session, reads),
             history,
             message.text,
             context,

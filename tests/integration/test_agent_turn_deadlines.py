@@ -55,7 +55,7 @@ def _handler(
 ) -> AgentTurnHandler:
     handler = AgentTurnHandler(bus, store, toolbox, **timing)  # type: ignore[arg-type]
     graph = build_graph(RulesChatModel(), _slow_tools(delay))
-    handler.graph = lambda session=None: graph  # type: ignore[method-assign]
+    handler.graph = lambda session=None, reads=None: graph  # type: ignore[method-assign]
     return handler
 
 

@@ -4,20 +4,18 @@ the offline rules model and in-memory tools."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import date
 from uuid import uuid4
 
 import pytest
-from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, tool
 
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.rules_model import RulesChatModel
 from functions.agent_turn.agent.runner import AgentOutcome, run_turn
 from functions.agent_turn.agent.stage_clock import StageClock
-from functions.agent_turn.agent.turn_context import TurnContext, current_turn
+from functions.agent_turn.agent.turn_context import TurnContext
+from tests.slow_todo_tool import slow_todo_tools
 
 pytestmark = pytest.mark.unit
 
@@ -26,25 +24,13 @@ TOOL_SECONDS = 0.2
 PARTS = ("route", "model", "tools", "publish")
 
 
-def _todo_tools(delay: float) -> list[BaseTool]:
-    @tool
-    async def add_todo(title: str, config: RunnableConfig, due_date: str | None = None) -> str:
-        """Add a todo for the caller. due_date is an ISO date (YYYY-MM-DD) or omitted."""
-        current_turn().request_key("add_todo")
-        await asyncio.sleep(delay)
-        todo = {"id": 1, "title": title, "due_date": due_date, "completed": False}
-        return json.dumps({"ok": True, "created": True, "todo": todo})
-
-    return [add_todo]
-
-
 def _turn(
     text: str, delay: float = TOOL_SECONDS, publish_seconds: float = 0.0, **timing: float
 ) -> AgentOutcome:
     def on_piece(piece: str, final: bool) -> None:
         time.sleep(publish_seconds)  # a publish that is waited for, as the first one is
 
-    graph = build_graph(RulesChatModel(today=TODAY), _todo_tools(delay))
+    graph = build_graph(RulesChatModel(today=TODAY), slow_todo_tools(delay))
     return run_turn(
         graph, [], text, TurnContext("u1", "t1", "s1"), asyncio.run, on_piece=on_piece, **timing
     )

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import date
 from uuid import uuid4
 
 import pytest
-from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, tool
 
 from functions.agent_turn.agent.graph import build_graph
 from functions.agent_turn.agent.rules_model import RulesChatModel
@@ -22,7 +19,8 @@ from functions.agent_turn.agent.runner import (
     run_turn,
 )
 from functions.agent_turn.agent.speaker import Speaker
-from functions.agent_turn.agent.turn_context import TurnContext, current_turn
+from functions.agent_turn.agent.turn_context import TurnContext
+from tests.slow_todo_tool import slow_todo_tools
 
 pytestmark = pytest.mark.unit
 
@@ -30,25 +28,11 @@ TODAY = date(2026, 1, 1)
 ADDED = ["Okay,", "I added buy milk to your todo list."]
 
 
-def _todo_tools(delay: float) -> list[BaseTool]:
-    """An ``add_todo`` that takes ``delay`` seconds, as a slow tools server would."""
-
-    @tool
-    async def add_todo(title: str, config: RunnableConfig, due_date: str | None = None) -> str:
-        """Add a todo for the caller. due_date is an ISO date (YYYY-MM-DD) or omitted."""
-        current_turn().request_key("add_todo")
-        await asyncio.sleep(delay)
-        todo = {"id": 1, "title": title, "due_date": due_date, "completed": False}
-        return json.dumps({"ok": True, "created": True, "todo": todo})
-
-    return [add_todo]
-
-
 def _turn(
     delay: float, text: str = "add a todo to buy milk", **timing: float
 ) -> tuple[AgentOutcome, list[tuple[str, bool]]]:
     pieces: list[tuple[str, bool]] = []
-    graph = build_graph(RulesChatModel(today=TODAY), _todo_tools(delay))
+    graph = build_graph(RulesChatModel(today=TODAY), slow_todo_tools(delay))
     outcome = run_turn(
         graph,
         [],
