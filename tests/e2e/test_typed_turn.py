@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -220,6 +221,12 @@ def test_pages_and_health(stack: RunningStack) -> None:
         assert r.status == 200 and b"Convonet" in r.read()
     with urllib.request.urlopen(stack.http_url + "/runtime-config.json") as r:
         assert json.loads(r.read())["relayUrl"] == stack.relay_url
+    # An unknown path gets a page with a way home, not a bare plain-text 404.
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(stack.http_url + "/no/such/page")
+    assert missing.value.code == 404
+    body = missing.value.read().decode()
+    assert "text/html" in missing.value.headers["Content-Type"] and 'href="/"' in body
     relay_health = stack.relay_url.replace("ws://", "http://").replace("/webrtc/ws", "/healthz")
     with urllib.request.urlopen(relay_health) as r:
         assert r.status == 200

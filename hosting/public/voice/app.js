@@ -171,7 +171,7 @@ function onError({ code, message, turn_id: turnId }) {
     state.hadSession = false;
     const what = code === "auth_locked" ? "Sign-in locked" : "Sign-in failed";
     const prefix = again ? "Signing in again after a reconnect failed. " : "";
-    showSignIn(`${prefix}${what}: ${message} (${code})`);
+    showSignIn(`${prefix}${what}: ${message}`); // the code is for programs, not callers
     status.set("Not signed in.");
     return;
   }
