@@ -104,8 +104,15 @@ class DirectTurns:
         )
         try:
             self.store.create_session(session)
-        except Exception:  # created by a request at the same moment: continue that one
-            return self._session(request)
+        except Exception:
+            # Created by a request at the same moment: continue that one. Any other failure
+            # (the store unreachable) is raised, not retried here.
+            raced = self.store.get_session(request.session_id)
+            if raced is None:
+                raise
+            if raced.user_id != request.user_id:
+                raise SessionOfAnotherUser(request.session_id) from None
+            return raced
         return session
 
     def _start_turn(

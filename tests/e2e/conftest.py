@@ -160,3 +160,19 @@ def stack() -> Iterator[RunningStack]:
     running.use_its_emulators()  # the tests talk to the same emulators as the stack
     yield running
     stop_stack(running)
+
+
+def demo_user_id(stack: RunningStack) -> str:
+    """The id of the user the stack seeds (local/seed.py), read from its PostgreSQL."""
+    import pg8000.native
+
+    from local.seed import DEMO_EMAIL
+
+    conn = pg8000.native.Connection(
+        "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
+    )
+    try:
+        [[user_id]] = conn.run("SELECT id FROM identity.users WHERE email = :e", e=DEMO_EMAIL)
+    finally:
+        conn.close()
+    return str(user_id)

@@ -12,9 +12,8 @@ import httpx
 import pg8000.native
 import pytest
 
-from local.seed import DEMO_EMAIL
 from shared.contracts import VoiceTranscript
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, demo_user_id
 
 pytestmark = pytest.mark.e2e
 
@@ -31,15 +30,6 @@ def _pg(stack: RunningStack) -> pg8000.native.Connection:
     return pg8000.native.Connection(
         "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
     )
-
-
-def _demo_user(stack: RunningStack) -> str:
-    conn = _pg(stack)
-    try:
-        [[user_id]] = conn.run("SELECT id FROM identity.users WHERE email = :e", e=DEMO_EMAIL)
-    finally:
-        conn.close()
-    return str(user_id)
 
 
 def _todo_titles(stack: RunningStack, user_id: str) -> list[str]:
@@ -62,7 +52,7 @@ def _delete_todo(stack: RunningStack, user_id: str, title: str) -> None:
 
 
 def test_a_turn_over_http_on_the_stack(stack: RunningStack) -> None:
-    user_id = _demo_user(stack)
+    user_id = demo_user_id(stack)
     title = f"book the plumber {uuid.uuid4().hex[:6]}"
     body = {"prompt": f"add a todo to {title}", "user_id": user_id, "session_id": uuid.uuid4().hex}
     answer = httpx.post(f"{_url(stack)}/agent/process", json=body, headers=_auth(stack), timeout=30)

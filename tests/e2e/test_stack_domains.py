@@ -13,9 +13,8 @@ from typing import Any
 import pg8000.native
 import pytest
 
-from local.seed import DEMO_EMAIL
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import DEMO_PIN, RunningStack
+from tests.e2e.conftest import DEMO_PIN, RunningStack, demo_user_id
 from tests.wsclient import RelayClient, send_batch
 
 pytestmark = pytest.mark.e2e
@@ -27,9 +26,7 @@ class Db:
         self.conn = pg8000.native.Connection(
             "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
         )
-        [[self.user_id]] = self.conn.run(
-            "SELECT id FROM identity.users WHERE email = :e", e=DEMO_EMAIL
-        )
+        self.user_id = demo_user_id(stack)
 
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         result = self.conn.run(sql, user_id=self.user_id, **params)

@@ -21,7 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import FIXTURES
 from tests.e2e.browser import find_chromium, launch_chromium
-from tests.e2e.conftest import DEMO_PIN, RunningStack
+from tests.e2e.conftest import DEMO_PIN, RunningStack, demo_user_id
 
 CLIP = FIXTURES / "speech" / "todo-list.joe.16k.wav"  # "What is on my todo list?"
 WAIT_MS = 60_000
@@ -167,19 +167,11 @@ def test_the_page_is_also_served_at_voice_dash_assistant(page: Page, stack: Runn
 def test_choosing_the_assistant_model_saves_it_for_the_user(
     page: Page, stack: RunningStack
 ) -> None:
-    import pg8000.native
     from google.cloud import firestore
 
-    from local.seed import DEMO_EMAIL
     from shared.session_store import SessionStore
 
-    conn = pg8000.native.Connection(
-        "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
-    )
-    try:
-        [[user_id]] = conn.run("SELECT id FROM identity.users WHERE email = :e", e=DEMO_EMAIL)
-    finally:
-        conn.close()
+    user_id = demo_user_id(stack)
     store = SessionStore(firestore.Client(project="demo-convonet"))
     _signed_in(page)
     for choice in ("gemini", "rules"):  # a key-less choice is kept; its turns fall back
