@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: setup system run test lint test-unit test-integration test-e2e fuzz bench bundle docs clean
 
 setup: system $(STAMP)
+	@bash scripts/vendor-web.sh
 
 system:
 	@bash scripts/setup-system.sh
@@ -48,9 +49,11 @@ bench: setup
 bundle: setup
 	@$(PY) -m local.bundle
 
-# docs/tools.md from the tool catalog (a unit test checks it is current).
+# docs/tools.md from the tool catalog and hosting/public/docs/*.html from the code's tables
+# (unit tests check both are current).
 docs: setup
 	@$(PY) -m local.tool_docs
+	@$(PY) -m local.site_docs
 
 clean:
 	rm -rf dist .run .mypy_cache .ruff_cache

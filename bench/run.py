@@ -1,10 +1,10 @@
 """``make bench``: start the local stack on free ports, run the benchmarks, write the figures.
 
-``python -m bench.run [typed|tools|hanok|voice|sign_in|llm|all]`` (default all). Results go to
-bench/results/*.json. The sign-in benchmark runs last on the shared stack: its sprays lock
-addresses and pause sign-in by PIN alone on that stack. The cloud-model benchmark (``llm``)
-needs the agent on another provider, so it gets a stack of its own, started after the shared
-one has stopped.
+``python -m bench.run [typed|tools|hanok|voice|operator|sign_in|llm|all]`` (default all).
+Results go to bench/results/*.json. The sign-in benchmark runs last on the shared stack: its
+sprays lock addresses and pause sign-in by PIN alone on that stack. The cloud-model benchmark
+(``llm``) needs the agent on another provider, so it gets a stack of its own, started after
+the shared one has stopped.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import hanok_booking, llm_stream, sign_in, tools_mcp, typed_turn, voice
+from bench import (
+    hanok_booking,
+    llm_stream,
+    operator_feed,
+    sign_in,
+    tools_mcp,
+    typed_turn,
+    voice,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,7 +52,7 @@ def _write(name: str, figures: dict[str, Any]) -> Path:
     return out
 
 
-SHARED = ("typed", "tools", "hanok", "voice", "sign_in")
+SHARED = ("typed", "tools", "hanok", "voice", "operator", "sign_in")
 
 
 def _stack_env() -> dict[str, str]:
@@ -111,6 +119,10 @@ def _on_shared_stack(which: str) -> list[Path]:
             figures = voice.run(stack, repeats=3)
             voice.print_report(figures)
             written.append(_write("voice", figures))
+        if which in ("operator", "all"):
+            figures = operator_feed.run(stack)
+            operator_feed.print_report(figures)
+            written.append(_write("operator_feed", figures))
         if which in ("sign_in", "all"):
             figures = sign_in.run(stack)
             sign_in.print_report(figures)

@@ -143,7 +143,8 @@ def main() -> None:
     port = int(os.environ.get("CONVONET_HTTP_PORT", "8080"))
     relay = os.environ.get("CONVONET_PUBLIC_RELAY_URL", "ws://127.0.0.1:8765/webrtc/ws")
     functions = local_functions(os.environ)
-    app = HostingApp(ROOT / "hosting" / "firebase.json", {"relayUrl": relay}, functions)
+    config = {"relayUrl": relay, "operatorSignIn": {"mode": "local"}}
+    app = HostingApp(ROOT / "hosting" / "firebase.json", config, functions)
     run_simple("127.0.0.1", port, app, threaded=True)
 
 

@@ -63,18 +63,30 @@ def check_relay_url(url: str) -> str:
     return url
 
 
-def runtime_config(relay_url: str) -> dict[str, Any]:
-    """The document the pages read: ``{"relayUrl": ...}``."""
-    return {"relayUrl": check_relay_url(relay_url)}
+FIREBASE_AUTH_URL = "https://identitytoolkit.googleapis.com"
 
 
-def render(relay_url: str) -> str:
-    return json.dumps(runtime_config(relay_url), indent=2, sort_keys=True) + "\n"
+def runtime_config(relay_url: str, firebase_api_key: str | None = None) -> dict[str, Any]:
+    """The document the pages read: ``{"relayUrl": ...}``, and with a Firebase web API key how
+    operators sign in (Firebase Authentication; the key is public by design, it names the
+    project and grants nothing)."""
+    config: dict[str, Any] = {"relayUrl": check_relay_url(relay_url)}
+    if firebase_api_key:
+        config["operatorSignIn"] = {
+            "mode": "firebase",
+            "apiKey": firebase_api_key.strip(),
+            "authUrl": FIREBASE_AUTH_URL,
+        }
+    return config
 
 
-def write(relay_url: str, out: Path = DEFAULT_OUT) -> Path:
+def render(relay_url: str, firebase_api_key: str | None = None) -> str:
+    return json.dumps(runtime_config(relay_url, firebase_api_key), indent=2, sort_keys=True) + "\n"
+
+
+def write(relay_url: str, out: Path = DEFAULT_OUT, firebase_api_key: str | None = None) -> Path:
     """Validate, then replace ``out`` atomically."""
-    text = render(relay_url)
+    text = render(relay_url, firebase_api_key)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".runtime-config.", dir=out.parent)
     try:
@@ -121,12 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"an applied environment (terraform/environments/<env>): use its {TERRAFORM_OUTPUT}",
     )
     parser.add_argument(
+        "--firebase-api-key",
+        default=os.environ.get("FIREBASE_API_KEY"),
+        help="the Firebase web API key operators sign in with (default: $FIREBASE_API_KEY)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT.relative_to(ROOT)}"
     )
     args = parser.parse_args(argv)
     try:
         url = args.relay_url or relay_url_from_terraform(args.terraform_dir)
-        path = write(url, args.out)
+        path = write(url, args.out, args.firebase_api_key)
     except RuntimeConfigError as exc:
         print(f"runtime config not written: {exc}", file=sys.stderr)
         return 1

@@ -43,6 +43,7 @@ class Ports:
     crm: int
     hanok: int
     agent: int  # agent_turn's HTTP API, served by its worker
+    operator: int
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -63,6 +64,7 @@ class Ports:
             crm=port("CONVONET_CRM_PORT", 8092),
             hanok=port("CONVONET_HANOK_PORT", 8093),
             agent=port("CONVONET_AGENT_TURN_PORT", 8094),
+            operator=port("CONVONET_OPERATOR_PORT", 8095),
         )
 
     def check_free(self) -> None:
@@ -77,6 +79,7 @@ class Ports:
             "CONVONET_CRM_PORT": self.crm,
             "CONVONET_HANOK_PORT": self.hanok,
             "CONVONET_AGENT_TURN_PORT": self.agent,
+            "CONVONET_OPERATOR_PORT": self.operator,
         }
         if len(set(names.values())) != len(names):
             raise StackError(f"two services were given the same port: {names}")
@@ -107,6 +110,14 @@ class Stack:
         )
         self.tools_caller_key = os.environ.get(
             "CONVONET_TOOLS_CALLER_KEY"
+        ) or secrets.token_urlsafe(32)
+        # The operator pages' sign-in (in production: Firebase Authentication).
+        self.operator_username = os.environ.get("CONVONET_OPERATOR_USERNAME") or "operator"
+        self.operator_password = os.environ.get(
+            "CONVONET_OPERATOR_PASSWORD"
+        ) or secrets.token_urlsafe(12)
+        self.operator_session_key = os.environ.get(
+            "CONVONET_OPERATOR_SESSION_KEY"
         ) or secrets.token_urlsafe(32)
 
     def acquire_lock(self) -> None:
@@ -159,6 +170,14 @@ class Stack:
             "CONVONET_HANOK_PUBLIC_URL": os.environ.get(
                 "CONVONET_HANOK_PUBLIC_URL", f"http://127.0.0.1:{p.http}"
             ),
+            "CONVONET_OPERATOR_PORT": str(p.operator),
+            "CONVONET_OPERATOR_USERNAME": self.operator_username,
+            "CONVONET_OPERATOR_PASSWORD": self.operator_password,
+            "CONVONET_OPERATOR_SESSION_KEY": self.operator_session_key,
+            # As in production, the pages open the live feed at the function's own address.
+            "CONVONET_OPERATOR_LIVE_URL": f"http://127.0.0.1:{p.operator}",
+            "CONVONET_OPERATOR_ALLOWED_ORIGINS": f"http://127.0.0.1:{p.http},"
+            f"http://localhost:{p.http}",
             "CONVONET_PUBLIC_RELAY_URL": os.environ.get(
                 "CONVONET_PUBLIC_RELAY_URL", f"ws://127.0.0.1:{p.relay}/webrtc/ws"
             ),
@@ -292,6 +311,9 @@ class Stack:
                 "/api/reservations and /mcp: bearer credential required)",
                 f"  Agent (HTTP API) http://127.0.0.1:{p.agent}/   (OpenAPI: /openapi.json; "
                 f"bearer {self.agent_api_token}, local mode only)",
+                f"  Operator pages   http://127.0.0.1:{p.http}/agent-monitor   (sign in as "
+                f"{self.operator_username} / {self.operator_password}, local mode only)",
+                f"  Operator API     http://127.0.0.1:{p.operator}/   (OpenAPI: /openapi.json)",
                 f"  Hanok status     http://127.0.0.1:{p.http}/reservation/status?code=<code>",
                 f"  Twilio webhooks  http://127.0.0.1:{p.http}/webhooks/hanok_table/…   "
                 f"({self._twilio_token_line()})",

@@ -140,7 +140,13 @@ class MonitorEvent(Contract):
     type: Literal["monitor_event"] = "monitor_event"
     service: str
     kind: Literal[
-        "turn_started", "turn_completed", "turn_failed", "fallback", "cancelled", "tool_call"
+        "turn_started",
+        "turn_completed",
+        "turn_failed",
+        "fallback",
+        "cancelled",
+        "tool_call",
+        "first_audio",  # the relay: end of input -> first audio sent
     ]
     user_id: Id | None = None
     timings: list[StageTiming] = Field(default_factory=list)

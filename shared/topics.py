@@ -75,7 +75,8 @@ FUNCTION_SUBSCRIPTIONS = (
 # that does not parse is sent there by the handler (shared.bus.Bus.dead_letter).
 PUBLISHES: dict[str, tuple[str, ...]] = {
     # A session's start goes to the agent as a voice-transcript: the agent greets the caller.
-    "relay": (VOICE_UTTERANCE, VOICE_TRANSCRIPT),
+    # It also reports the caller's wait: end of input -> first audio sent (monitor-events).
+    "relay": (VOICE_UTTERANCE, VOICE_TRANSCRIPT, MONITOR_EVENTS),
     "stt": (VOICE_TRANSCRIPT, SESSION_OUTBOUND, MONITOR_EVENTS),
     "agent_turn": (AGENT_REPLY, SESSION_OUTBOUND, MONITOR_EVENTS),
     "tts": (SESSION_OUTBOUND, MONITOR_EVENTS),
@@ -83,6 +84,7 @@ PUBLISHES: dict[str, tuple[str, ...]] = {
     "tools": (MONITOR_EVENTS,),  # a record of every tool call
     "crm": (),
     "hanok": (MONITOR_EVENTS,),  # a record of every call of its MCP tools
+    "operator": (),  # it only reads
 }
 
 
@@ -102,6 +104,9 @@ HTTP_FUNCTIONS = (
     # Hanok Table: agent_turn calls its MCP tools. Twilio, guests' browsers (through Firebase
     # Hosting) and Cloud Scheduler (the reminders) reach it too, but they are not functions.
     HttpFunction("hanok", "handle_hanok_request", 8093, ("agent_turn",)),
+    # The operator pages' API: browsers reach it through Firebase Hosting (and its live feed
+    # at the function's own URL), signed in as operators; no function calls it.
+    HttpFunction("operator", "handle_operator_request", 8095, ()),
 )
 
 

@@ -151,10 +151,28 @@ class ProcessingStart(_Frame):
     turn_id: str
 
 
+# Why a provider chosen for a turn (or next in its fallback chain) did not do the work:
+# "not_configured": this deployment has no key for it; "failed": it errored or was too slow.
+PassReason = Literal["not_configured", "failed"]
+
+
+class PassedOver(_Frame):
+    """A provider a turn passed over for the next one (a provider id, not a display name)."""
+
+    provider: str = Field(max_length=64)
+    reason: PassReason
+
+
+MAX_PASSED_OVER = 10
+
+
 class TranscriptFinal(_Frame):
     type: Literal["transcript_final"] = "transcript_final"
     text: str
     turn_id: str
+    # Optional: which speech-to-text provider transcribed it, and any passed over first.
+    stt_provider: str | None = Field(default=None, max_length=64)
+    passed_over: list[PassedOver] | None = Field(default=None, max_length=MAX_PASSED_OVER)
 
 
 class AgentFinal(_Frame):
@@ -162,6 +180,11 @@ class AgentFinal(_Frame):
     text: str
     turn_id: str
     transfer: dict[str, str] | None = None
+    # Optional: which language model answered ("rules" is the offline one), and the providers
+    # the turn passed over before it (the session's or user's choice with no key here, or a
+    # provider that failed within the turn).
+    answered_by: str | None = Field(default=None, max_length=64)
+    passed_over: list[PassedOver] | None = Field(default=None, max_length=MAX_PASSED_OVER)
 
 
 class AudioOut(_Frame):
@@ -171,6 +194,9 @@ class AudioOut(_Frame):
     data_b64: str
     mime_type: str
     is_final: bool = False
+    # Optional: which text-to-speech provider spoke this chunk, and any passed over first.
+    tts_provider: str | None = Field(default=None, max_length=64)
+    passed_over: list[PassedOver] | None = Field(default=None, max_length=MAX_PASSED_OVER)
 
 
 class HeartbeatAck(_Frame):

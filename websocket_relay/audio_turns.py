@@ -173,6 +173,7 @@ class AudioTurns:
             )
             published = time.time()
             self.conn.open_turn(utterance.turn_id)
+            self.conn.first_audio.input_ended(utterance.turn_id, utterance.ended_at, "spoken")
             await self.conn.send(ProcessingStart(turn_id=utterance.turn_id))
             log.info(
                 "utterance published",

@@ -43,6 +43,7 @@ from shared.ws_protocol import (
 from websocket_relay.audio_input import AudioInputError
 from websocket_relay.audio_turns import AudioTurns
 from websocket_relay.auth import PinAuthenticator, SignIn
+from websocket_relay.first_audio import FirstAudioReport
 from websocket_relay.frames import FrameError, parse_frame
 from websocket_relay.limits import RecentIds, TokenBucket, WindowCounter
 from websocket_relay.outbound import OutboundRouter
@@ -88,7 +89,7 @@ class ClientConnection:
         self.audio = AudioTurns(self)
         self.speaking_turn: str | None = None  # the turn whose reply the caller is hearing
         self.speaking_until = 0.0
-        self._first_audio_sent = RecentIds(_TURNS_REMEMBERED)
+        self.first_audio = FirstAudioReport(services.bus, self.record_stage, _TURNS_REMEMBERED)
         self._tasks: set[asyncio.Task[None]] = set()
         self.frame_rate = TokenBucket(s.max_frames_per_second, s.frame_burst)
         self.dropped_frames = WindowCounter(s.frame_burst, 10.0)
@@ -263,6 +264,7 @@ class ClientConnection:
         await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, message)
         published_at = time.time()
         self.open_turn(turn_id)
+        self.first_audio.input_ended(turn_id, received_at, "typed")
         await self.send(ProcessingStart(turn_id=turn_id))
         log.info(
             "text turn published",
@@ -382,9 +384,10 @@ class ClientConnection:
         now = time.time()
         self.speaking_turn = event.turn_id
         self.speaking_until = max(self.speaking_until, now) + _wav_seconds(event.data_b64)
-        if event.turn_id not in self._first_audio_sent:
-            self._first_audio_sent.add(event.turn_id)
-            self.record_stage(event.turn_id, "first_audio_sent", now, now)
+        if self.session is not None and (
+            report := self.first_audio.audio_sent(self.session, event.turn_id)
+        ):
+            self._spawn(asyncio.to_thread(self.first_audio.publish, report))
 
     async def send(self, frame: Any) -> None:
         async with self._send_lock:

@@ -40,6 +40,8 @@ from functions.agent_turn.turn_records import (
     FINAL_TEXT_MAX_CHARS,
     TEXT_OUT_MAX_CHARS,
     Delivery,
+    answered_by,
+    passed_over,
     report,
     store_answered_turn,
     who_answered,
@@ -143,7 +145,8 @@ class AgentTurnHandler:
                 return
             speech = ReplyPublisher(self.bus, session, message)
             outcome = self.run_agent(session, message, speech, reads)
-            delivery = self._deliver(session, message, outcome, started, speech)
+            chosen = session.llm_provider or reads.saved_model()
+            delivery = self._deliver(session, message, outcome, started, speech, chosen)
         except Exception as exc:
             # Fail the turn now rather than let Pub/Sub retry it: the caller is waiting, a
             # retry after backoff would answer too late, and most of these failures (a reply
@@ -217,12 +220,18 @@ class AgentTurnHandler:
         outcome: AgentOutcome,
         started: float,
         speech: ReplyPublisher,
+        chosen: str | None = None,
     ) -> Delivery:
-        """The speech went out piece by piece as the agent wrote it; then ``agent_final``. If the
-        speech did not all go out, the caller is told (the client keeps showing the text)."""
+        """The speech went out piece by piece as the agent wrote it; then ``agent_final``, which
+        names the model that answered and any provider passed over first (``chosen``: the
+        session's or the user's choice of model). If the speech did not all go out, the caller
+        is told (the client keeps showing the text)."""
         agent_done = time.time()
         final = AgentFinal(
-            text=truncated(outcome.reply, FINAL_TEXT_MAX_CHARS), turn_id=message.turn_id
+            text=truncated(outcome.reply, FINAL_TEXT_MAX_CHARS),
+            turn_id=message.turn_id,
+            answered_by=answered_by(outcome),
+            passed_over=passed_over(outcome, chosen, self.settings) or None,
         )
         final_envelope = self._outbound(session, message, final, "agent_final")
         if not speech.finished:

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.agent_turn.agent.runner import AgentOutcome
-from functions.agent_turn.llm.providers import OFFLINE, SPECS
+from functions.agent_turn.llm.providers import OFFLINE, PROVIDERS, SPECS, is_configured
 from functions.agent_turn.transfer import transfer_of
 from shared.bus import MAX_MESSAGE_BYTES, Bus
 from shared.contracts import FallbackRecord, MonitorEvent, StageTiming, VoiceTranscript
 from shared.handlers import channel_of, tell_monitor
 from shared.handlers.text_limits import declared_max_length, truncated
 from shared.session_store import Session, SessionStore
-from shared.ws_protocol import AgentFinal
+from shared.settings import AgentSettings
+from shared.ws_protocol import MAX_PASSED_OVER, AgentFinal, PassedOver
 
 SERVICE = "agent_turn"
 OFFLINE_PROVIDER = OFFLINE
@@ -92,6 +93,27 @@ def who_answered(outcome: AgentOutcome, session: Session) -> dict[str, Any]:
         ],
         "channel": channel_of(session),
     }
+
+
+def answered_by(outcome: AgentOutcome) -> str:
+    return outcome.answered.provider if outcome.answered else OFFLINE_PROVIDER
+
+
+def passed_over(
+    outcome: AgentOutcome, chosen: str | None, settings: AgentSettings | None
+) -> list[PassedOver]:
+    """The providers the turn passed over before the one that answered, for the caller: the
+    session's (else the user's saved) choice when this deployment has no key for it, then each
+    provider that failed within the turn. Empty when the choice answered (or none was made)."""
+    found: list[PassedOver] = []
+    name = (chosen or "").strip().lower()
+    choice = next((p for p in PROVIDERS if p == name), None)
+    if settings is not None and choice is not None and not is_configured(choice, settings):
+        found.append(PassedOver(provider=choice, reason="not_configured"))
+    for failed in outcome.answered.fallbacks if outcome.answered else []:
+        if failed.provider not in (p.provider for p in found):
+            found.append(PassedOver(provider=failed.provider[:64], reason="failed"))
+    return found[:MAX_PASSED_OVER]
 
 
 def report(

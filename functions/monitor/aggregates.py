@@ -8,54 +8,29 @@ Layout of one hour's document (every counter a ``firestore.Increment``)::
     fallbacks.<provider>
     latency.<stage>.count, latency.<stage>.sum_ms, latency.<stage>.buckets.b<NN>
 
-``latency`` is a fixed-bucket histogram: bucket ``bNN`` counts durations up to
-``LATENCY_BOUNDS_MS[NN]`` (and above the previous bound); the last bucket counts the rest. The
-bounds are the same for every hour, so the percentiles of several hours come from summing their
-buckets (``percentile``). Changing the bounds would break that sum: add a new field instead.
+``latency`` is the fixed-bucket histogram of shared/monitoring/histogram.py.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
 
-from functions.monitor.records import Status, field_key
+from functions.monitor.records import Status, call_outcome
 from shared.contracts import MonitorEvent, ToolCallRecord
+from shared.monitoring.histogram import bucket_name
+from shared.monitoring.layout import bucket_of, field_key
 
-# A 1-1.5-2-3-5-7 series per decade from 1 ms to 70 s: about 20% resolution around any value,
-# which p50/p95 of stage latencies need; 31 counters per stage keep the document small.
-LATENCY_BOUNDS_MS: tuple[float, ...] = tuple(
-    step * 10**decade for decade in range(5) for step in (1, 1.5, 2, 3, 5, 7)
-)
-OVERFLOW_BUCKET = len(LATENCY_BOUNDS_MS)
 NONE = "none"  # the key for a turn with no provider, domain or channel reported
 _NUMBERED_STAGE = re.compile(r"^(tts_sentence)_\d+$")
-
-
-def bucket_of(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y%m%d%H")
-
-
-def bucket_index(ms: float) -> int:
-    return bisect_left(LATENCY_BOUNDS_MS, ms)
 
 
 def stage_key(stage: str) -> str:
     """One histogram per kind of stage: every later tts sentence shares one."""
     return field_key(_NUMBERED_STAGE.sub(r"\1", stage))
-
-
-def call_outcome(call: ToolCallRecord) -> str:
-    if call.ok:
-        return "ok"
-    summary = call.result_summary.lower()
-    return "timeout" if "timeout" in summary or "timed out" in summary else "failed"
 
 
 def _inc() -> Any:
@@ -99,7 +74,7 @@ def _latency(event: MonitorEvent) -> dict[str, Any]:
 def _histogram(samples: list[float]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for ms in samples:
-        name = f"b{bucket_index(ms):02d}"
+        name = bucket_name(ms)
         counts[name] = counts.get(name, 0) + 1
     return {name: firestore.Increment(n) for name, n in counts.items()}
 
@@ -125,22 +100,3 @@ def stats_update(
 def replay_only(event: MonitorEvent, new_calls: list[ToolCallRecord]) -> bool:
     """A tool_call event for calls already counted: its timing is the replay's, not the call's."""
     return event.kind == "tool_call" and not new_calls
-
-
-def percentile(stats_docs: Iterable[Mapping[str, Any]], stage: str, q: float) -> float | None:
-    """The ``q``-quantile (0 < q <= 1) of ``stage``'s durations over the given hours: the upper
-    bound of the bucket where it falls (None: no samples; inf: beyond the last bound)."""
-    totals = [0] * (OVERFLOW_BUCKET + 1)
-    for doc in stats_docs:
-        buckets = doc.get("latency", {}).get(stage, {}).get("buckets", {})
-        for name, n in buckets.items():
-            totals[int(name[1:])] += int(n)
-    count = sum(totals)
-    if not count:
-        return None
-    running = 0
-    for index, n in enumerate(totals):
-        running += n
-        if running >= q * count:
-            return LATENCY_BOUNDS_MS[index] if index < OVERFLOW_BUCKET else float("inf")
-    return float("inf")

@@ -7,23 +7,19 @@ services never overwrite each other's entries.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.monitor.secrets import mask_spoken_pins, without_secrets
 from shared.contracts import FallbackRecord, MonitorEvent, ToolCallRecord
+from shared.monitoring.layout import field_key
+from shared.monitoring.secrets import mask_spoken_pins, without_secrets
 
 Status = Literal["answered", "failed", "timed_out", "cancelled"]
+Outcome = Literal["ok", "failed", "timeout"]
 AGENT = "agent_turn"
 DEADLINE_DETAIL = "deadline"  # agent_turn's detail on a turn cut off at its deadline
-
-
-def field_key(raw: str) -> str:
-    """A Firestore map key from any id (field paths treat dots and backticks specially)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", raw)[:200] or "_"
 
 
 class _Record(BaseModel):
@@ -57,6 +53,18 @@ class ToolExecution(AgentToolCall):
     from its stored result."""
 
     replayed: bool = False
+
+
+class ExecutedCall(ToolExecution):
+    """``monitor_tool_calls/{call_id}``: one executed call, where the tool page can query it by
+    tool, outcome and time."""
+
+    turn_id: str
+    session_id: str
+    user_id: str | None = None
+    outcome: Outcome
+    at: float
+    expires_at: datetime
 
 
 class TurnRecord(_Record):
@@ -165,6 +173,26 @@ def turn_record(
     elif event.tool_calls:
         record.tool_calls = [AgentToolCall(**_agent_call(c)) for c in event.tool_calls]
     return record
+
+
+def call_outcome(call: ToolCallRecord) -> Outcome:
+    if call.ok:
+        return "ok"
+    summary = call.result_summary.lower()
+    return "timeout" if "timeout" in summary or "timed out" in summary else "failed"
+
+
+def executed_call(event: MonitorEvent, call: ToolCallRecord, expires: datetime) -> ExecutedCall:
+    return ExecutedCall(
+        **_agent_call(call),
+        replayed=bool(event.detail),
+        turn_id=event.turn_id,
+        session_id=event.session_id,
+        user_id=event.user_id,
+        outcome=call_outcome(call),
+        at=call.ended_at,
+        expires_at=expires,
+    )
 
 
 def stored_event(event: MonitorEvent, expires: datetime) -> dict[str, Any]:

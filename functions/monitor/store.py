@@ -5,7 +5,10 @@ monitor_seen/turn_{turn_id}      the turn's final status was counted (several se
 monitor_seen/call_{call_id}      an executed tool call was counted (a replayed call reports again)
 monitor_events/{event_id}        the event as published, less secrets
 monitor_turns/{turn_id}          the turn's record (records.TurnRecord), merged
+monitor_tool_calls/{call_id}     an executed call (records.ExecutedCall), for the tool page
 monitor_stats/{YYYYMMDDHH}       the hour's counters (aggregates), incremented
+
+(shared/monitoring/layout.py names them.)
 
 Counters cannot be made idempotent by overwriting, so the markers are read and created in the
 same transaction as the increments: either all of one event's writes land or none do.
@@ -14,15 +17,17 @@ same transaction as the increments: either all of one event's writes land or non
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
 
-from functions.monitor.aggregates import bucket_of, stats_update
-from functions.monitor.records import Status, field_key, status_of, stored_event, turn_record
+from functions.monitor.aggregates import stats_update
+from functions.monitor.records import Status, executed_call, status_of, stored_event, turn_record
 from functions.monitor.settings import expires_at
 from shared.contracts import MonitorEvent, ToolCallRecord
+from shared.monitoring import layout
+from shared.monitoring.layout import bucket_of, field_key, hour_start
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class MonitorStore:
         return applied
 
     def _markers(self, event_id: str, event: MonitorEvent) -> dict[str, Any]:
-        seen = self.collection("monitor_seen")
+        seen = self.collection(layout.SEEN)
         markers = {"event": seen.document(field_key(event_id))}
         if status_of(event):
             markers["turn"] = seen.document(field_key(f"turn_{event.turn_id}"))
@@ -91,16 +96,21 @@ class MonitorStore:
             event, counted_status=status, bucket=bucket, new_executions=new_calls, expires=expires
         )
         transaction.set(
-            self.collection("monitor_events").document(field_key(event_id)),
+            self.collection(layout.EVENTS).document(field_key(event_id)),
             stored_event(event, expires),
         )
         transaction.set(
-            self.collection("monitor_turns").document(event.turn_id),
+            self.collection(layout.TURNS).document(event.turn_id),
             record.merge_fields(),
             merge=True,
         )
+        for call in new_calls:
+            transaction.set(
+                self.collection(layout.TOOL_CALLS).document(field_key(call.call_id)),
+                executed_call(event, call, expires).model_dump(mode="python"),
+            )
         # An hour's counters outlive its last event: they expire with the end of the hour.
-        hour_end = datetime.strptime(bucket, "%Y%m%d%H").replace(tzinfo=UTC).timestamp() + 3600
+        hour_end = hour_start(bucket).timestamp() + 3600
         stats_expires = expires_at(hour_end, self.retention_days)
         stats = {**stats_update(event, status, new_calls), "expires_at": stats_expires}
-        transaction.set(self.collection("monitor_stats").document(bucket), stats, merge=True)
+        transaction.set(self.collection(layout.STATS).document(bucket), stats, merge=True)

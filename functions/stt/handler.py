@@ -19,7 +19,7 @@ import numpy as np
 from shared import audio_store, topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import StageTiming, VoiceTranscript, VoiceUtterance
-from shared.handlers import channel_of, deliver, fallback_records, tell_monitor
+from shared.handlers import channel_of, deliver, fallback_records, passed_over, tell_monitor
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
 from shared.speech import audio, vad
@@ -146,7 +146,12 @@ class SttHandler:
             msg.session_id,
             msg.turn_id,
             session.relay_id,
-            TranscriptFinal(text=text, turn_id=msg.turn_id),
+            TranscriptFinal(
+                text=text,
+                turn_id=msg.turn_id,
+                stt_provider=report.provider or None,
+                passed_over=passed_over(report.failures, self.registry.configured) or None,
+            ),
             "transcript_final",
         )
         if not text:

@@ -22,7 +22,7 @@ from google.cloud import firestore
 from shared import topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import AgentReply, MonitorEvent, StageTiming
-from shared.handlers import channel_of, deliver, fallback_records, tell_monitor
+from shared.handlers import channel_of, deliver, fallback_records, passed_over, tell_monitor
 from shared.handlers.steps import best_effort
 from shared.handlers.text_limits import declared_max_length, truncated
 from shared.outbound import send_to_client
@@ -65,7 +65,7 @@ class TtsHandler:
         try:
             speech = self._synthesize(msg, session, report)
             synthesized = time.time()
-            self._send_speech(msg, session, speech)
+            self._send_speech(msg, session, speech, report)
         except Exception as exc:
             # Tell the caller now rather than let Pub/Sub retry: a retry after backoff would
             # speak too late, and most of these failures (no provider can start, audio too
@@ -96,7 +96,9 @@ class TtsHandler:
             report,
         )
 
-    def _send_speech(self, msg: AgentReply, session: Session, speech: SpeechAudio) -> None:
+    def _send_speech(
+        self, msg: AgentReply, session: Session, speech: SpeechAudio, report: FallbackReport
+    ) -> None:
         data_b64 = base64.b64encode(speech.data).decode()
         if msg.purpose == "greeting":
             event: Any = Greeting(text=msg.text, data_b64=data_b64, mime_type=speech.mime_type)
@@ -109,6 +111,8 @@ class TtsHandler:
                 data_b64=data_b64,
                 mime_type=speech.mime_type,
                 is_final=msg.is_final,
+                tts_provider=speech.provider or None,
+                passed_over=passed_over(report.failures, self.registry.configured) or None,
             )
             key = f"audio:{msg.sentence_index}"
         send_to_client(self.bus, msg.session_id, msg.turn_id, session.relay_id, event, key)

@@ -1,4 +1,6 @@
-// Landing page: shows the relay URL from the runtime config and whether it answers.
+// Landing page: shows the relay URL from the runtime config and whether it answers. The rest of
+// the page (what Convonet does, links to the voice assistant, the operator pages and the docs) is
+// static HTML.
 async function loadConfig() {
   const response = await fetch("/runtime-config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`runtime config: HTTP ${response.status}`);

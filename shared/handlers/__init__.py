@@ -12,6 +12,7 @@ from shared.contracts import Contract, FallbackRecord, MonitorEvent, StageTiming
 from shared.log import log_context
 from shared.session_store import Session
 from shared.tracing import continue_or_start
+from shared.ws_protocol import MAX_PASSED_OVER, PassedOver, PassReason
 
 C = TypeVar("C", bound=Contract)
 
@@ -64,6 +65,19 @@ def fallback_records(failures: list[str]) -> list[FallbackRecord]:
         name, _, reason = failure.partition(": ")
         records.append(FallbackRecord(provider=name[:64] or "unknown", reason=reason[:500]))
     return records
+
+
+def passed_over(failures: list[str], configured: Callable[[str], bool]) -> list[PassedOver]:
+    """The speech chain's "name: reason" failures as the caller's ``passed_over`` entries:
+    ``not_configured`` for a provider the deployment has no key for, else ``failed``."""
+    found: list[PassedOver] = []
+    for failure in failures:
+        name = failure.partition(": ")[0][:64] or "unknown"
+        if any(p.provider == name for p in found):
+            continue
+        reason: PassReason = "failed" if configured(name) else "not_configured"
+        found.append(PassedOver(provider=name, reason=reason))
+    return found[:MAX_PASSED_OVER]
 
 
 def channel_of(session: Session | None) -> str | None:

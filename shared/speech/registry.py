@@ -87,6 +87,16 @@ class ProviderRegistry:
     def register_tts(self, provider: TextToSpeech) -> None:
         self._tts[provider.name] = provider
 
+    def configured(self, name: str) -> bool:
+        """The deployment has what the provider needs (Deepgram: a key; the offline ones need
+        nothing). A configured provider can still fail to start or to answer."""
+        if name in self._stt or name in self._tts:
+            return True  # built already, or registered (tests and benchmarks)
+        if name == "deepgram":
+            key = self.settings.deepgram_api_key
+            return key is not None and bool(key.get_secret_value())
+        return True
+
     # ---- chains -------------------------------------------------------------------------------
     @staticmethod
     def order(preferred: str | None, default: str, offline: str) -> list[str]:

@@ -66,6 +66,7 @@ def stack_env(state_dir: Path) -> dict[str, str]:
         "CRM",
         "HANOK",
         "AGENT_TURN",
+        "OPERATOR",
     ]
     env = {f"CONVONET_{n}_PORT": str(services.free_port()) for n in names}
     env.update(
@@ -77,6 +78,8 @@ def stack_env(state_dir: Path) -> dict[str, str]:
         CONVONET_TOOLS_CALLER_KEY=secrets.token_urlsafe(32),
         CONVONET_CRM_TOKEN=secrets.token_urlsafe(24),
         CONVONET_AGENT_API_TOKEN=secrets.token_urlsafe(24),
+        CONVONET_OPERATOR_USERNAME="operator",
+        CONVONET_OPERATOR_PASSWORD=secrets.token_urlsafe(12),
     )
     return env
 

@@ -28,7 +28,7 @@ from shared.db import Database
 from shared.service_auth import SharedCredential
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
-from tests.fakes.llm_script import Text
+from tests.fakes.llm_script import Fail, Text
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.integration
@@ -237,6 +237,80 @@ def test_a_saved_language_model_answers_the_users_voice_turns(
         turn = store.get_turn(session.id, "t1") or {}
         assert turn["answered_by"] == "openai", turn
         assert turn["reply"] == "Hello Ada, the cloud model is answering."
+
+
+def _agent_final(outbound: Any) -> dict[str, Any]:
+    events = [json.loads(m.data)["event"] for m in outbound.pull(expect=1)]
+    [final] = [e for e in events if e["type"] == "agent_final"]
+    return dict(final)
+
+
+def test_a_chosen_model_with_no_key_is_named_as_passed_over(
+    handler: AgentTurnHandler, store: SessionStore, user: identity.User, tap: Any
+) -> None:
+    # The relay keeps a key-less choice (its turns fall back); agent_final says so.
+    outbound = tap(topics.SESSION_OUTBOUND)
+    session = Session(
+        uuid.uuid4().hex, user.id, "Ada", "web", "relayA", "active", llm_provider="openai"
+    )
+    store.create_session(session)
+    handler.handle(_transcript(session, "t1", "hello there"))
+    final = _agent_final(outbound)
+    assert final["answered_by"] == "rules"
+    assert final["passed_over"] == [{"provider": "openai", "reason": "not_configured"}]
+    assert (store.get_turn(session.id, "t1") or {})["answered_by"] == "rules"
+
+
+def test_a_saved_model_with_no_key_is_named_as_passed_over(
+    handler: AgentTurnHandler, store: SessionStore, user: identity.User, tap: Any
+) -> None:
+    outbound = tap(topics.SESSION_OUTBOUND)
+    store.save_user_prefs(user.id, llm_provider="gemini")  # saved by the relay, key or not
+    session = Session(uuid.uuid4().hex, user.id, "Ada", "web", "relayA", "active")
+    store.create_session(session)
+    handler.handle(_transcript(session, "t1", "hello there"))
+    final = _agent_final(outbound)
+    assert final["answered_by"] == "rules"
+    assert final["passed_over"] == [{"provider": "gemini", "reason": "not_configured"}]
+
+
+def test_a_model_that_fails_in_the_turn_is_named_as_passed_over(
+    bus: Bus,
+    store: SessionStore,
+    toolbox: Any,
+    agent_settings: AgentSettings,
+    user: identity.User,
+    tap: Any,
+) -> None:
+    fake = FakeOpenAI(api_key=KEY)
+    fake.script(Fail(500), Fail(500), Fail(500))  # the classifier's question, then the answer
+    with fake.serve() as url:
+        settings = agent_settings.model_copy(
+            update={"openai_api_key": SecretStr(KEY), "openai_base_url": f"{url}/v1"}
+        )
+        handler = AgentTurnHandler(bus, store, toolbox, settings=settings)
+        outbound = tap(topics.SESSION_OUTBOUND)
+        session = Session(
+            uuid.uuid4().hex, user.id, "Ada", "web", "relayA", "active", llm_provider="openai"
+        )
+        store.create_session(session)
+        handler.handle(_transcript(session, "t1", "hello there"))
+        final = _agent_final(outbound)
+    assert final["answered_by"] == "rules"
+    assert final["passed_over"] == [{"provider": "openai", "reason": "failed"}]
+
+
+def test_the_chosen_model_answering_names_nothing_passed_over(
+    handler: AgentTurnHandler, store: SessionStore, user: identity.User, tap: Any
+) -> None:
+    outbound = tap(topics.SESSION_OUTBOUND)
+    session = Session(
+        uuid.uuid4().hex, user.id, "Ada", "web", "relayA", "active", llm_provider="rules"
+    )
+    store.create_session(session)
+    handler.handle(_transcript(session, "t1", "hello there"))
+    final = _agent_final(outbound)
+    assert final["answered_by"] == "rules" and final.get("passed_over") is None
 
 
 def _transcript(session: Session, turn: str, text: str, source: str = "text") -> InboundMessage:

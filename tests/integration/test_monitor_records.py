@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
-from functions.monitor.aggregates import bucket_of, call_outcome, stage_key
+from functions.monitor.aggregates import stage_key
 from functions.monitor.handler import MonitorHandler
+from functions.monitor.records import call_outcome
 from shared.bus import Bus, InboundMessage
 from shared.contracts import FallbackRecord, MonitorEvent, StageTiming, ToolCallRecord
+from shared.monitoring.layout import bucket_of
 
 pytestmark = pytest.mark.integration
 NOW = time.time()

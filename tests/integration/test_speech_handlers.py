@@ -131,6 +131,8 @@ def test_utterance_becomes_a_transcript_for_the_agent_and_the_client(
         "type": "transcript_final",
         "text": CLIP["text"],
         "turn_id": "t1",
+        "stt_provider": "whisper",
+        "passed_over": None,  # the relay drops empty fields before the client sees them
     }
     turn = store.get_turn("sess1", "t1")
     assert turn["stt_done"] and {"stt_decode", "stt"} <= set(turn["timings"])  # type: ignore[index]
@@ -188,7 +190,13 @@ def test_silence_gives_an_empty_transcript_and_no_agent_turn(
         _utterance(_wav(np.zeros(32000, np.int16)), "audio/wav")
     )
     events = [json.loads(m.data)["event"] for m in outbound.pull(expect=2)]
-    assert {"type": "transcript_final", "text": "", "turn_id": "t1"} in events
+    assert {
+        "type": "transcript_final",
+        "text": "",
+        "turn_id": "t1",
+        "stt_provider": "whisper",
+        "passed_over": None,
+    } in events
     assert any(e["type"] == "status" and e["message"] == "no_speech" for e in events)
     assert transcripts.drain(0.5) == []
 
@@ -210,6 +218,7 @@ def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
 ) -> None:  # type: ignore[no-untyped-def]
     registry.register_stt(CountingSTT("deepgram", fail=True))
     monitor, transcripts = tap(topics.MONITOR_EVENTS), tap(topics.VOICE_TRANSCRIPT)
+    outbound = tap(topics.SESSION_OUTBOUND)
     handler = SttHandler(bus, store, registry, project_id)
     handler.handle(_utterance(_wav(_clip_pcm()), "audio/wav", stt_provider="deepgram"))
     assert json.loads(transcripts.pull()[0].data)["text"] == CLIP["text"]
@@ -221,6 +230,26 @@ def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
     [passed] = record["fallbacks"]
     assert passed["provider"] == "deepgram" and passed["reason"]
     assert store.get_turn("sess1", "t1")["stt_provider"] == "whisper"  # type: ignore[index]
+    # The caller is told too, in ids the page puts into words.
+    [final] = [json.loads(m.data)["event"] for m in outbound.pull()]
+    assert final["stt_provider"] == "whisper"
+    assert final["passed_over"] == [{"provider": "deepgram", "reason": "failed"}]
+
+
+def test_a_chosen_speech_provider_with_no_key_is_named_as_passed_over(
+    bus, store, session, registry, tap, project_id
+) -> None:  # type: ignore[no-untyped-def]
+    outbound = tap(topics.SESSION_OUTBOUND)
+    SttHandler(bus, store, registry, project_id).handle(
+        _utterance(_wav(_clip_pcm()), "audio/wav", stt_provider="deepgram")
+    )
+    [final] = [json.loads(m.data)["event"] for m in outbound.pull()]
+    assert final["type"] == "transcript_final" and final["stt_provider"] == "whisper"
+    assert final["passed_over"] == [{"provider": "deepgram", "reason": "not_configured"}]
+    TtsHandler(bus, store, registry).handle(_reply(0, True, tts_provider="deepgram"))
+    [chunk] = [json.loads(m.data)["event"] for m in outbound.pull()]
+    assert chunk["type"] == "audio_chunk" and chunk["tts_provider"] == "piper"
+    assert chunk["passed_over"] == [{"provider": "deepgram", "reason": "not_configured"}]
 
 
 # --- what stt trusts ------------------------------------------------------------------------------
@@ -318,7 +347,9 @@ def test_a_speculation_for_another_users_session_is_not_kept(
     assert store.get_turn("sess1", "t1") is None  # nothing u1's final utterance would reuse
 
 
-def _reply(index: int, final: bool, turn: str = "t1", purpose: str = "reply") -> InboundMessage:
+def _reply(
+    index: int, final: bool, turn: str = "t1", purpose: str = "reply", **extra: object
+) -> InboundMessage:
     msg = AgentReply(
         session_id="sess1",
         turn_id=turn,
@@ -326,6 +357,7 @@ def _reply(index: int, final: bool, turn: str = "t1", purpose: str = "reply") ->
         text=f"Piece {index}.",
         is_final=final,
         purpose=purpose,
+        **extra,
     )  # type: ignore[arg-type]
     return InboundMessage(msg.model_dump_json().encode(), {}, f"r-{turn}-{index}")
 

@@ -367,18 +367,23 @@ def test_real_paths_beside_hanok_s_do_not_reach_it(real_with_functions: Client, 
     assert resp.status_code == 404, resp.get_data(as_text=True)
 
 
-def test_real_function_rewrites_name_hanok_in_the_deployed_region() -> None:
+def test_real_function_rewrites_name_their_function_in_the_deployed_region() -> None:
     """Hosting resolves a function rewrite by id and region: the region Terraform deploys the
     functions to by default."""
     rules = _function_rewrites()
-    assert {rule["source"] for rule in rules} == {
-        "/api/reservations",
-        "/api/reservations/**",
-        "/reservation/status",
-        "/webhooks/hanok_table/**",
+    expected = {
+        "/api/reservations": "hanok",
+        "/api/reservations/**": "hanok",
+        "/reservation/status": "hanok",
+        "/webhooks/hanok_table/**": "hanok",
+        "/operator/api/**": "operator",
+        "/agent-monitor/api/**": "operator",
+        "/tool-execution/api/**": "operator",
+        "/mortgage_dashboard/api/**": "operator",
     }
+    assert {rule["source"]: rule["function"]["functionId"] for rule in rules} == expected
     for rule in rules:
-        assert rule["function"] == {"functionId": "hanok", "region": "us-central1"}, rule
+        assert rule["function"]["region"] == "us-central1", rule
     for env in ("dev", "prod"):
         variables = (ROOT / "terraform" / "environments" / env / "variables.tf").read_text()
         region = re.search(r'variable "region" \{[^}]*default\s*=\s*"([^"]+)"', variables)

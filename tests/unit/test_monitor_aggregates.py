@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from functions.monitor.aggregates import (
-    LATENCY_BOUNDS_MS,
-    bucket_index,
-    bucket_of,
-    percentile,
-    stage_key,
-)
+from functions.monitor.aggregates import stage_key
+from shared.monitoring.histogram import LATENCY_BOUNDS_MS, bucket_index, percentile
+from shared.monitoring.layout import bucket_of
 
 pytestmark = pytest.mark.unit
 

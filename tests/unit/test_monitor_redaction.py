@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from functions.monitor.records import stored_event
-from functions.monitor.redaction import for_role, redact_text
-from functions.monitor.secrets import is_secret_name, mask_spoken_pins, without_secrets
 from functions.monitor.settings import expires_at
+from functions.operator.redaction import for_role, redact_text
 from shared.contracts import MonitorEvent, ToolCallRecord
+from shared.monitoring.secrets import is_secret_name, mask_spoken_pins, without_secrets
 
 pytestmark = pytest.mark.unit
 

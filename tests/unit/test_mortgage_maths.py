@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.tools.mortgage.dti import band_of
-from functions.tools.mortgage.maths import (
+from shared.mortgage.dti import band_of
+from shared.mortgage.maths import (
     Loan,
     LoanTooSmall,
     affordability,

@@ -73,6 +73,7 @@ EXPECTED_SECRETS = {
     "CONVONET_DB_PASSWORD",
     "CONVONET_PIN_PEPPER",
     "CONVONET_OPERATOR_PASSWORD_HASH",
+    "CONVONET_OPERATOR_SESSION_KEY",
     "CONVONET_TOOLS_CALLER_KEY",
     "CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET",
     "CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN",
@@ -611,7 +612,9 @@ def test_only_the_callers_of_an_http_function_may_invoke_it(http: Any) -> None:
 # HTTP functions reached by callers that cannot attach Google identity tokens (Twilio's
 # webhooks, guests' browsers through Firebase Hosting's rewrites): public at the IAM level,
 # authenticating every request in the application.
-PUBLIC_BY_DESIGN = {"hanok"}
+# hanok: Twilio and guests' browsers through Hosting; operator: operators' browsers through
+# Hosting and its live feed. Both authenticate every request themselves.
+PUBLIC_BY_DESIGN = {"hanok", "operator"}
 
 
 def test_only_the_functions_twilio_and_hosting_reach_are_public() -> None:
@@ -1399,3 +1402,29 @@ def test_a_half_configured_suitecrm_is_refused(suitecrm: tuple[str, str, str]) -
     result = _console(dict(zip(SUITECRM_VARIABLES, suitecrm, strict=True)))
     assert result.returncode != 0
     assert "suitecrm_" in result.stderr, result.stderr
+
+
+def test_the_operator_api_reads_firestore_and_holds_only_its_own_secrets() -> None:
+    """Its own service account: Firestore read-only (it never writes what the monitor stored),
+    PostgreSQL for the mortgage applications and its sign-in budget, its session key, and no
+    topic; told the Firebase project whose ID tokens it takes and its own URL for the feed."""
+    table = functions_table()
+    operator = table["operator"]
+    assert operator["firestore"] is False and operator["database"] is True
+    assert set(operator["secrets"]) == {"CONVONET_DB_PASSWORD", "CONVONET_OPERATOR_SESSION_KEY"}
+    assert operator["publishes"] == [] == list(PUBLISHES["operator"])
+    assert operator["public"] is True and operator["invokes"] == []
+    reader = module("functions").resource("google_project_iam_member", "operator_firestore_reader")
+    assert reader["role"] == "roles/datastore.viewer"
+    assert reader["member"] == '${google_service_account.function["operator"].member}'
+    for name, fn in table.items():
+        if name != "operator":
+            assert "CONVONET_OPERATOR_SESSION_KEY" not in fn["secrets"], name
+    own = (MODULES / "functions" / "locals.tf").read_text()
+    for setting in (
+        "CONVONET_FIREBASE_PROJECT_ID",
+        "CONVONET_OPERATOR_LIVE_URL",
+        "CONVONET_OPERATOR_ALLOWED_ORIGINS",
+        "CONVONET_OPERATOR_FEED_SECONDS",
+    ):
+        assert setting in own, setting

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.tools.mortgage.documents import document_needs, missing_sentence
+from functions.tools.mortgage.documents import document_needs
 from functions.tools.mortgage.fields import (
     EMPLOYMENT,
     PROPERTY_VALUE,
@@ -22,12 +22,9 @@ from functions.tools.mortgage.fields import (
 )
 from functions.tools.mortgage.financials import settle_amounts
 from functions.tools.mortgage.progress import next_step, progress_of
-from functions.tools.mortgage.status import FINAL, Status, check_transition
+from functions.tools.mortgage.status import check_transition
 from functions.tools.mortgage.store import (
-    Application,
-    Employment,
     NewApplication,
-    Purpose,
     Which,
     applications_of,
     find_application,
@@ -44,6 +41,9 @@ from shared.mcp_server.registry import (
     ToolSpec,
     tool,
 )
+from shared.mortgage.application import Application, Employment, Purpose
+from shared.mortgage.requirements import missing_sentence
+from shared.mortgage.status import FINAL, Status
 
 
 class CreateApplication(ToolArgs):

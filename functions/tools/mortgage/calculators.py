@@ -1,6 +1,6 @@
 """Calculator tools: a loan's monthly payment, its amortisation, and what a caller can afford.
 
-Pure arithmetic (functions/tools/mortgage/maths.py): nothing is read or written.
+Pure arithmetic (shared/mortgage/maths.py): nothing is read or written.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import Field
 
-from functions.tools.mortgage import maths
 from functions.tools.mortgage.fields import (
     Amount,
     AnnualRate,
@@ -28,6 +27,7 @@ from shared.mcp_server.registry import (
     ToolSpec,
     tool,
 )
+from shared.mortgage import maths
 
 
 def loan_of(

@@ -17,7 +17,7 @@ from functions.tools.mortgage.fields import (
     money,
 )
 from functions.tools.mortgage.status import check_editable
-from functions.tools.mortgage.store import Application, find_application
+from functions.tools.mortgage.store import find_application
 from shared.db import Queries
 from shared.mcp_server import text
 from shared.mcp_server.registry import (
@@ -28,6 +28,7 @@ from shared.mcp_server.registry import (
     ToolSpec,
     tool,
 )
+from shared.mortgage.application import Application
 
 LENDER_MAX_CHARS = 120  # the CHECK on mortgage.debts.lender
 DebtType = Literal[

@@ -9,14 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from functions.tools.mortgage.fields import ApplicationOnly, ApplicationRef
-from functions.tools.mortgage.requirements import (
-    NAMES,
-    DocumentType,
-    Requirement,
-    required_documents,
-    spoken,
-)
-from functions.tools.mortgage.store import Application, find_application
+from functions.tools.mortgage.store import find_application
 from shared.db import Queries
 from shared.mcp_server import text
 from shared.mcp_server.registry import (
@@ -28,6 +21,9 @@ from shared.mcp_server.registry import (
     iso,
     tool,
 )
+from shared.mortgage import requirements
+from shared.mortgage.application import Application
+from shared.mortgage.requirements import NAMES, DocumentNeed, DocumentType, missing_sentence
 
 DESCRIPTION_MAX_CHARS = 300  # the CHECK on mortgage.documents.description
 _COLUMNS = "id, document_type, description, received_on"
@@ -50,24 +46,15 @@ class Document:
         }
 
 
-@dataclass(frozen=True)
-class DocumentNeed:
-    requirement: Requirement
-    received: int
-
-    @property
-    def still_needed(self) -> int:
-        return max(self.requirement.count - self.received, 0)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "document_type": self.requirement.document_type,
-            "name": NAMES[self.requirement.document_type][0],
-            "needed": self.requirement.count,
-            "received": min(self.received, self.requirement.count),
-            "still_needed": self.still_needed,
-            "why": self.requirement.why,
-        }
+def need_as_dict(need: DocumentNeed) -> dict[str, Any]:
+    return {
+        "document_type": need.requirement.document_type,
+        "name": NAMES[need.requirement.document_type][0],
+        "needed": need.requirement.count,
+        "received": min(need.received, need.requirement.count),
+        "still_needed": need.still_needed,
+        "why": need.requirement.why,
+    }
 
 
 def _document(row: dict[str, Any]) -> Document:
@@ -86,21 +73,8 @@ def documents_of(db: Queries, user_id: str, app: Application) -> list[Document]:
 
 def document_needs(db: Queries, user_id: str, app: Application) -> list[DocumentNeed]:
     """Each required document with how many have been received."""
-    received: dict[str, int] = {}
-    for doc in documents_of(db, user_id, app):
-        received[doc.document_type] = received.get(doc.document_type, 0) + 1
-    return [
-        DocumentNeed(req, received.get(req.document_type, 0))
-        for req in required_documents(app.loan_purpose, app.employment_type)
-    ]
-
-
-def missing_sentence(needs: list[DocumentNeed]) -> str:
-    """What is still missing, as a caller hears it: "2 pay stubs and a photo ID"."""
-    parts = [spoken(n.requirement.document_type, n.still_needed) for n in needs if n.still_needed]
-    if not parts:
-        return "nothing"
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    documents = documents_of(db, user_id, app)
+    return requirements.document_needs(app, (d.document_type for d in documents))
 
 
 def _needs_result(ctx: CallContext, app: Application, only_missing: bool) -> Result:
@@ -108,7 +82,7 @@ def _needs_result(ctx: CallContext, app: Application, only_missing: bool) -> Res
     shown = [n for n in needs if n.still_needed] if only_missing else needs
     result: Result = {
         "application_number": app.reference,
-        "documents": [n.as_dict() for n in shown],
+        "documents": [need_as_dict(n) for n in shown],
         "missing": missing_sentence(needs),
         "complete": all(n.still_needed == 0 for n in needs) and app.employment_type is not None,
     }

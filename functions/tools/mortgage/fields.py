@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
-from functions.tools.mortgage.maths import cents
 from shared.mcp_server.registry import ToolArgs, ToolRefused
+from shared.mortgage.maths import cents
 
 MAX_AMOUNT = 100_000_000  # exclusive: no home loan or income in dollars reaches it
 
@@ -60,8 +60,3 @@ def money(amount: Decimal) -> Decimal:
 def dollars(amount: Decimal) -> str:
     """An amount as a caller hears it: $1,798.65."""
     return f"${cents(amount):,.2f}"
-
-
-def percent(ratio: Decimal) -> Decimal:
-    """A ratio (0.285) as a percentage to one decimal (28.5)."""
-    return (ratio * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -23,14 +23,9 @@ from functions.tools.mortgage.fields import (
     money,
 )
 from functions.tools.mortgage.status import check_editable
-from functions.tools.mortgage.store import (
-    Application,
-    Employment,
-    Purpose,
-    find_application,
-    update_application,
-)
+from functions.tools.mortgage.store import find_application, update_application
 from shared.mcp_server.registry import CallContext, Result, ToolArgs, ToolRefused, ToolSpec, tool
+from shared.mortgage.application import Application, Employment, Purpose
 
 
 def settle_amounts(

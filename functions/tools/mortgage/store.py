@@ -1,5 +1,7 @@
 """Mortgage applications in PostgreSQL: reading them, finding "which one", their status history.
 
+The application itself (the row's model) is shared: shared/mortgage/application.py.
+
 Every query is scoped to the caller's user id.
 """
 
@@ -8,102 +10,27 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
-from functions.tools.mortgage.fields import percent
-from functions.tools.mortgage.status import FINAL, MEANING, Status
 from shared.db import Queries
 from shared.mcp_server import text
 from shared.mcp_server.registry import CallContext, ToolRefused
-
-Purpose = Literal["purchase", "refinance"]
-Employment = Literal["salaried", "self_employed", "retired"]
-_COLUMNS = (
-    "id, reference, loan_purpose, status, property_value, loan_amount, down_payment, term_years,"
-    " interest_rate, employment_type, credit_score, annual_income, stated_monthly_debts,"
-    " monthly_property_costs, created_at, status_changed_at"
+from shared.mortgage.application import (
+    COLUMNS,
+    Application,
+    Employment,
+    Purpose,
+    application_from_row,
 )
-
-
-@dataclass(frozen=True)
-class Application:
-    id: str
-    reference: str  # what the caller hears and says: MA-482913
-    loan_purpose: Purpose
-    status: Status
-    property_value: Decimal
-    loan_amount: Decimal
-    down_payment: Decimal
-    term_years: int
-    interest_rate: Decimal | None
-    employment_type: Employment | None
-    credit_score: int | None
-    annual_income: Decimal | None
-    stated_monthly_debts: Decimal | None
-    monthly_property_costs: Decimal
-    created_at: datetime
-    status_changed_at: datetime
-
-    @property
-    def closed(self) -> bool:
-        return self.status in FINAL
-
-    @property
-    def loan_to_value(self) -> Decimal:
-        return self.loan_amount / self.property_value
-
-    def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
-        return {
-            "application_number": self.reference,
-            "loan_purpose": self.loan_purpose,
-            "status": self.status,
-            "status_meaning": MEANING[self.status],
-            "property_value": self.property_value,
-            "loan_amount": self.loan_amount,
-            "down_payment": self.down_payment,
-            "loan_to_value_percent": percent(self.loan_to_value),
-            "term_years": self.term_years,
-            "interest_rate": self.interest_rate,
-            "employment_type": self.employment_type,
-            "credit_score": self.credit_score,
-            "annual_income": self.annual_income,
-            "stated_monthly_debts": self.stated_monthly_debts,
-            "monthly_property_costs": self.monthly_property_costs,
-            "started_on": self.created_at.astimezone(zone).date(),
-            "status_since": self.status_changed_at.astimezone(zone),
-        }
-
-
-def application_from_row(row: dict[str, Any]) -> Application:
-    return Application(
-        id=str(row["id"]),
-        reference=row["reference"],
-        loan_purpose=row["loan_purpose"],
-        status=row["status"],
-        property_value=row["property_value"],
-        loan_amount=row["loan_amount"],
-        down_payment=row["down_payment"],
-        term_years=row["term_years"],
-        interest_rate=row["interest_rate"],
-        employment_type=row["employment_type"],
-        credit_score=row["credit_score"],
-        annual_income=row["annual_income"],
-        stated_monthly_debts=row["stated_monthly_debts"],
-        monthly_property_costs=row["monthly_property_costs"],
-        created_at=row["created_at"],
-        status_changed_at=row["status_changed_at"],
-    )
-
+from shared.mortgage.status import FINAL, Status
 
 Which = Literal["open", "closed", "all"]
 
 
 def applications_of(db: Queries, user_id: str, which: Which = "all") -> list[Application]:
     rows = db.fetch_all(
-        f"SELECT {_COLUMNS} FROM mortgage.applications WHERE user_id = :user_id"  # noqa: S608 - our own column list
+        f"SELECT {COLUMNS} FROM mortgage.applications WHERE user_id = :user_id"  # noqa: S608 - our own column list
         " AND (:which = 'all' OR (:which = 'closed') = (status = ANY(CAST(:final AS text[]))))"
         " ORDER BY created_at DESC, id",
         user_id=user_id,
@@ -122,7 +49,7 @@ def _by_reference(ctx: CallContext, ref: str, lock: bool) -> Application | None:
     if wanted_id is None and len(digits) != 6:
         return None
     row = ctx.db.fetch_one(
-        f"SELECT {_COLUMNS} FROM mortgage.applications WHERE user_id = :user_id"  # noqa: S608 - our own column list
+        f"SELECT {COLUMNS} FROM mortgage.applications WHERE user_id = :user_id"  # noqa: S608 - our own column list
         " AND (id = CAST(:id AS uuid) OR reference = :reference)" + (" FOR UPDATE" if lock else ""),
         user_id=ctx.user_id,
         id=wanted_id,
@@ -187,7 +114,7 @@ def move_status(ctx: CallContext, app: Application, new: Status) -> Application:
     """Set the status (the caller has checked the move is allowed) and record the change."""
     row = ctx.db.fetch_one(
         "UPDATE mortgage.applications SET status = :new, status_changed_at = now(),"  # noqa: S608 - our own column list
-        f" updated_at = now() WHERE user_id = :user_id AND id = :id RETURNING {_COLUMNS}",
+        f" updated_at = now() WHERE user_id = :user_id AND id = :id RETURNING {COLUMNS}",
         new=new,
         user_id=ctx.user_id,
         id=app.id,
@@ -217,7 +144,7 @@ def insert_application(
         " property_value, loan_amount, down_payment, term_years, interest_rate,"
         " employment_type, request_key) VALUES (:id, :user_id, :reference, :purpose, :value,"
         " :loan, :down, :term, :rate, :employment, :key)"
-        f" ON CONFLICT DO NOTHING RETURNING {_COLUMNS}",
+        f" ON CONFLICT DO NOTHING RETURNING {COLUMNS}",
         id=app_id,
         user_id=user_id,
         reference=reference,
@@ -243,7 +170,7 @@ def update_application(db: Queries, user_id: str, app: Application) -> Applicati
         " down_payment = :down, term_years = :term, interest_rate = :rate,"
         " employment_type = :employment, credit_score = :score, annual_income = :income,"
         " stated_monthly_debts = :debts, monthly_property_costs = :property_costs,"
-        f" updated_at = now() WHERE user_id = :user_id AND id = :id RETURNING {_COLUMNS}",
+        f" updated_at = now() WHERE user_id = :user_id AND id = :id RETURNING {COLUMNS}",
         value=app.property_value,
         loan=app.loan_amount,
         down=app.down_payment,

@@ -21,6 +21,7 @@ const debug = {
   audioChunksReceived: 0,
   lastTranscript: null,
   lastReply: null,
+  notices: [], // the provider notices shown
 };
 window.convonetDebug = debug;
 
@@ -129,7 +130,57 @@ const STATUS_TEXT = {
   barge_in: "Stopped. Go ahead.",
   cancelled: "Stopped.",
   "voice providers updated": "Voice providers updated.",
+  no_speech: "No speech detected. Try again, a little closer.",
 };
+
+// A status this page has no words for: shown if it reads as a sentence, never as a code.
+function statusText(message) {
+  if (STATUS_TEXT[message]) return STATUS_TEXT[message];
+  return /^[a-z0-9_]+$/.test(message) ? null : message;
+}
+
+// What each relay error means to the caller. The relay's `message` is for programs and logs;
+// only the sign-in refusals (how many attempts are left) and a failed turn's apology are shown.
+const ERROR_TEXT = {
+  invalid_json: "The page sent something the relay could not read. Reload the page and try again.",
+  binary_not_supported: "The page sent something the relay could not read. Reload the page and try again.",
+  unknown_type: "The page sent something the relay could not read. Reload the page and try again.",
+  invalid_message: "The relay could not take that. Reload the page and try again.",
+  frame_too_large: "That was too much to send at once. Try a shorter message.",
+  not_authenticated: "Please sign in first.",
+  auth_timeout: "Signing in took too long; reconnecting…",
+  too_many_connections: "Too many voice assistant pages are open from here. Close one and try again.",
+  rate_limited: "That was a lot at once. Please wait a moment, then try again.",
+  voice_unavailable: "This relay does not take voice input yet. Please type your message.",
+  not_recording: "The recording did not get through. Please try again.",
+  already_recording: "The recording did not get through. Please try again.",
+  chunk_out_of_order: "The recording did not get through. Please try again.",
+  bad_audio: "The recording could not be used. Please try again.",
+  unsupported_audio: "This browser records audio in a format the relay cannot take. Please type instead.",
+  empty_utterance: "Nothing was recorded. Hold the button while you speak.",
+  utterance_too_short: "That was too short to hear. Hold the button while you speak.",
+  utterance_too_long: "That recording was too long. Please say it in shorter parts.",
+  utterance_too_large: "That recording was too long. Please say it in shorter parts.",
+  audio_decode_failed: "The recording could not be read. Please try again.",
+  stt_failed: "Your speech could not be turned into text. Please try again, or type.",
+  tts_failed: "The reply could not be spoken; it is shown above.",
+  turn_failed: "Sorry, something went wrong. Please try that again.",
+  internal_error: "Something went wrong on our side. Please try again.",
+};
+const SOMETHING_WENT_WRONG = "Something went wrong. Please try again.";
+
+function errorText(code, message) {
+  if (code === "turn_failed" && message) return message; // the agent's own apology
+  return ERROR_TEXT[code] || SOMETHING_WENT_WRONG;
+}
+
+// The relay's refusal of a sign-in, after "Sign-in failed: ": "wrong PIN (4 attempts left)" and
+// the lockout messages are written for people; a full stop ends them.
+function sentence(text) {
+  const t = String(text || "").trim();
+  if (!t) return "";
+  return t + (/[.!?…]$/.test(t) ? "" : ".");
+}
 
 // Errors about the audio the page sent; the utterance did not become a turn.
 const AUDIO_ERRORS = new Set([
@@ -160,7 +211,8 @@ function onStatus({ message, turn_id: turnId }) {
     state.awaiting.delete(turnId);
     refreshControls();
   }
-  status.set(STATUS_TEXT[message] || message);
+  const text = statusText(message);
+  if (text) status.set(text);
 }
 
 function onError({ code, message, turn_id: turnId }) {
@@ -171,36 +223,113 @@ function onError({ code, message, turn_id: turnId }) {
     state.hadSession = false;
     const what = code === "auth_locked" ? "Sign-in locked" : "Sign-in failed";
     const prefix = again ? "Signing in again after a reconnect failed. " : "";
-    showSignIn(`${prefix}${what}: ${message}`); // the code is for programs, not callers
+    showSignIn(`${prefix}${what}: ${sentence(message) || "please try again."}`);
     status.set("Not signed in.");
     return;
   }
-  if (code === "already_authenticated") return;
+  if (code === "already_authenticated" || code === "unknown_turn") return;
+  if (code === "invalid_message" && !state.signedIn && state.pin !== null) {
+    // The sign-in was refused before the PIN was checked: the account is not one we can read.
+    state.pin = null;
+    showSignIn("Check the email address or phone number: it must be an email address or a phone number with its country code.");
+    status.set("Not signed in.");
+    return;
+  }
+  const text = errorText(code, message);
   if (turnId && code === "tts_failed") {
-    status.set("The reply could not be spoken; it is shown above.");
+    status.set(text);
     return;
   }
   if (turnId) {
     // turn_failed, stt_failed, audio_decode_failed, …: the turn ends here.
     state.awaiting.delete(turnId);
-    chat.failed(turnId, message);
+    chat.failed(turnId, text);
     status.set("Ready.");
     refreshControls();
     return;
   }
   if (AUDIO_ERRORS.has(code)) {
-    if (state.pendingVoice) chat.refused(state.pendingVoice, `(not sent: ${message})`);
+    if (state.pendingVoice) chat.refused(state.pendingVoice, `(not sent: ${text})`);
     state.pendingVoice = null;
     if (code === "voice_unavailable") {
       if (handsFree.active) stopHandsFree(false);
-      if (errors.shown !== code) {
-        errors.show("This relay does not take voice input yet. Please type your message.", code);
-      }
+      if (errors.shown !== code) errors.show(text, code);
       status.set("Ready.");
       return;
     }
   }
-  errors.show(message, code);
+  errors.show(text, code);
+}
+
+// ---- which provider did the work -------------------------------------------------------------
+
+// Provider ids as the caller knows them (the choices offered in the Providers section).
+const PROVIDER_NAMES = {
+  llm: {
+    anthropic: "Anthropic Claude",
+    openai: "OpenAI",
+    gemini: "Google Gemini",
+    rules: "the built-in offline model",
+  },
+  stt: { whisper: "Whisper (offline)", deepgram: "Deepgram" },
+  tts: { piper: "Piper (offline)", deepgram: "Deepgram" },
+};
+const PASSED_WHY = {
+  not_configured: "is not set up here",
+  failed: "could not answer just now",
+};
+const DID_THE_WORK = {
+  llm: "answered",
+  stt: "turned your speech into text",
+  tts: "spoke the reply",
+};
+const SELECTS = { llm: "llm-provider", stt: "stt-provider", tts: "tts-provider" };
+const lastNotice = { llm: "", stt: "", tts: "" };
+
+function providerName(kind, id) {
+  return PROVIDER_NAMES[kind][id] || `“${id}”`;
+}
+
+function capitalised(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+function listed(parts) {
+  if (parts.length < 2) return parts.join("");
+  return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+// "OpenAI is not set up here, so the built-in offline model answered."
+function passedOverNotice(kind, doneBy, passed) {
+  const reasons = passed.map((p) => {
+    const why = PASSED_WHY[p.reason] || "could not be used";
+    return `${providerName(kind, p.provider)} ${why}`;
+  });
+  const by = doneBy ? providerName(kind, doneBy) : "another provider";
+  return `${capitalised(listed(reasons))}, so ${by} ${DID_THE_WORK[kind]}.`;
+}
+
+// Mark a chosen option the relay reported as not set up, so the choice says it will fall back.
+function markNotSetUp(kind, provider) {
+  const option = $(SELECTS[kind]).querySelector(`option[value="${CSS.escape(provider)}"]`);
+  if (!option || option.dataset.notSetUp) return;
+  option.dataset.notSetUp = "true";
+  option.textContent = `${option.textContent} — not set up here`;
+}
+
+// A turn's frame named who did the work and who was passed over first: say so once, in the
+// conversation, until the turns stop being passed over.
+function onPassedOver(kind, turnId, doneBy, passed) {
+  if (!Array.isArray(passed) || passed.length === 0) {
+    if (doneBy !== undefined) lastNotice[kind] = "";
+    return;
+  }
+  for (const p of passed) if (p.reason === "not_configured") markNotSetUp(kind, p.provider);
+  const text = passedOverNotice(kind, doneBy, passed);
+  if (text === lastNotice[kind]) return;
+  lastNotice[kind] = text;
+  debug.notices.push(text);
+  chat.notice(turnId, text);
 }
 
 function onAuthOk(frame) {
@@ -228,6 +357,9 @@ function onGreeting(frame) {
   }
 }
 
+// A frame handled as if the relay had sent it (the browser test shows every error this way).
+debug.receive = (frame) => onFrame(frame);
+
 function onFrame(frame) {
   remember(debug.framesReceived, frame.type);
   switch (frame.type) {
@@ -252,6 +384,7 @@ function onFrame(frame) {
     case "transcript_final":
       debug.lastTranscript = frame.text;
       chat.transcript(frame.turn_id, frame.text);
+      onPassedOver("stt", frame.turn_id, frame.stt_provider, frame.passed_over);
       if (!frame.text.trim()) {
         state.awaiting.delete(frame.turn_id);
         status.set("No speech detected. Try again, a little closer.");
@@ -262,12 +395,14 @@ function onFrame(frame) {
       debug.lastReply = frame.text;
       state.awaiting.delete(frame.turn_id);
       chat.reply(frame.turn_id, frame.text);
+      onPassedOver("llm", frame.turn_id, frame.answered_by, frame.passed_over);
       if (frame.transfer) chat.note("Transferring you to a person…");
       status.set("Ready.");
       refreshControls();
       break;
     case "audio_chunk":
       debug.audioChunksReceived += 1;
+      onPassedOver("tts", frame.turn_id, frame.tts_provider, frame.passed_over);
       if (!player.isCancelled(frame.turn_id)) {
         player.push(frame.turn_id, frame.chunk_index, base64ToBytes(frame.data_b64), frame.is_final);
       }
@@ -529,8 +664,22 @@ function wire() {
   }
 }
 
+// A phone or tablet: the main pointer is a finger (coarse, cannot hover). A touch screen on a
+// laptop keeps a fine pointer, and so a keyboard is likely there.
+function touchFirst() {
+  const media = (query) => window.matchMedia && window.matchMedia(query).matches;
+  if (media("(pointer: coarse)") || media("(hover: none)")) return true;
+  return "ontouchstart" in window && !media("(any-pointer: fine)");
+}
+
+function talkHint() {
+  if (touchFirst()) return "Press and hold the Hold to talk button while you speak; let go to send.";
+  return "Hold the button, or hold the Space key, while you speak; let go to send.";
+}
+
 async function main() {
   wire();
+  $("talk-help").textContent = talkHint();
   if (pttProblem) $("talk-help").textContent = pttProblem;
   if (handsFreeProblem && !pttProblem) $("talk-help").textContent += ` ${handsFreeProblem}`;
   refreshControls();
@@ -542,7 +691,8 @@ async function main() {
   try {
     url = await loadRelayUrl();
   } catch (err) {
-    errors.show(`The page could not load its settings: ${err.message}`, "config");
+    console.warn("runtime config:", err);
+    errors.show("The page could not load its settings. Reload the page to try again.", "config");
     status.set("Not connected.");
     return;
   }

@@ -2,6 +2,16 @@
 
 export const $ = (id) => document.getElementById(id);
 
+// The conversation grew: if its section now ends below the screen (so its controls are pinned
+// over the newest messages), scroll the page just enough to show all of it, never scrolling
+// its top off the screen. A page the user scrolled elsewhere is left where it is.
+function keepInView(section) {
+  if (!section) return;
+  const box = section.getBoundingClientRect();
+  const below = box.bottom - window.innerHeight;
+  if (below > 0 && box.top < window.innerHeight) window.scrollBy(0, Math.max(0, Math.min(below, box.top)));
+}
+
 function message(role, text, extraClass) {
   const li = document.createElement("li");
   li.className = `msg ${role}${extraClass ? ` ${extraClass}` : ""}`;
@@ -33,6 +43,7 @@ export class Chat {
     if (after && after.parentNode === this.list) after.after(li);
     else this.list.append(li);
     this.list.scrollTop = this.list.scrollHeight;
+    keepInView(this.list.closest("section"));
     return li;
   }
 
@@ -117,6 +128,16 @@ export class Chat {
     this.add(message("agent", text));
   }
 
+  // A plain note about how the turn was handled (a provider passed over), after its messages.
+  notice(turnId, text) {
+    const entry = this.turns.get(turnId);
+    const li = message("agent", text, "notice");
+    li.querySelector(".who").textContent = "Note";
+    const after = entry ? entry.agent || entry.user : null;
+    this.add(li, after);
+    return li;
+  }
+
   // Where this sign-in's conversation starts: the greeting goes there even if it arrives late.
   markSessionStart() {
     this.sessionStart = this.list.lastElementChild;
@@ -146,14 +167,12 @@ export class ErrorBanner {
     this.shown = "";
   }
 
+  // `code` says what the problem is to the page (and to tests, as data-code); the caller reads
+  // only `text`.
   show(text, code) {
-    this.el.replaceChildren();
-    if (code) {
-      const c = document.createElement("code");
-      c.textContent = code;
-      this.el.append(c, " ");
-    }
-    this.el.append(text);
+    this.el.textContent = text;
+    if (code) this.el.dataset.code = code;
+    else delete this.el.dataset.code;
     this.el.hidden = false;
     this.shown = code || text;
   }
@@ -161,6 +180,7 @@ export class ErrorBanner {
   clear() {
     this.el.hidden = true;
     this.el.replaceChildren();
+    delete this.el.dataset.code;
     this.shown = "";
   }
 }

@@ -87,3 +87,140 @@ resource "google_firestore_index" "sessions_by_status" {
 
   depends_on = [google_firestore_index.sessions_by_user]
 }
+
+# The operator API's lists (functions/operator/reads.py): turns and executed tool calls, newest
+# first, filtered on one field or several. One index per filter field and the time, in the
+# order the query sorts; Firestore merges them for a query that filters on several fields.
+
+resource "google_firestore_index" "monitor_turns_by_provider" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_turns"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "providers.agent_turn.provider"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.sessions_by_status]
+}
+
+resource "google_firestore_index" "monitor_turns_by_domain" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_turns"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "domain"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_turns_by_provider]
+}
+
+resource "google_firestore_index" "monitor_turns_by_user" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_turns"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "user_id"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_turns_by_domain]
+}
+
+resource "google_firestore_index" "monitor_turns_by_status" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_turns"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_turns_by_user]
+}
+
+resource "google_firestore_index" "monitor_turns_by_channel" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_turns"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "channel"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_turns_by_status]
+}
+
+resource "google_firestore_index" "monitor_tool_calls_by_tool" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_tool_calls"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "name"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_turns_by_channel]
+}
+
+resource "google_firestore_index" "monitor_tool_calls_by_outcome" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "monitor_tool_calls"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "outcome"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "at"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_firestore_index.monitor_tool_calls_by_tool]
+}

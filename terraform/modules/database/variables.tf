@@ -94,7 +94,10 @@ variable "ttl_collections" {
   description = "Collection groups whose documents are deleted after their expires_at timestamp."
   # The monitor's collections (functions/monitor/store.py) expire after
   # CONVONET_MONITOR_RETENTION_DAYS.
-  default = ["sessions", "turns", "monitor_events", "monitor_turns", "monitor_stats", "monitor_seen"]
+  default = [
+    "sessions", "turns", "monitor_events", "monitor_turns", "monitor_tool_calls", "monitor_stats",
+    "monitor_seen",
+  ]
 }
 
 variable "labels" {

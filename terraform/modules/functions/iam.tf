@@ -63,6 +63,13 @@ resource "google_project_iam_member" "firestore_user" {
   member  = google_service_account.function[each.key].member
 }
 
+# The operator API only reads what the monitor wrote (datastore.user would let it write).
+resource "google_project_iam_member" "operator_firestore_reader" {
+  project = var.project_id
+  role    = "roles/datastore.viewer"
+  member  = google_service_account.function["operator"].member
+}
+
 resource "google_project_iam_member" "cloudsql_client" {
   for_each = local.database_functions
 

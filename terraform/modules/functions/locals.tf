@@ -179,6 +179,33 @@ locals {
       memory      = "512Mi"
       concurrency = 20
     }
+    # The operator pages' API (FastAPI, OpenAPI at /openapi.json): the agent monitor, tool
+    # execution, the mortgage dashboard and the live feed of turns. Public at the IAM level,
+    # like hanok: browsers reach it through Firebase Hosting's rewrites, and its live feed at
+    # its own URL (Hosting buffers streamed answers), neither with a Google identity token.
+    # The app is the guard: every route but sign-in takes only its own signed session or a
+    # Firebase Authentication ID token whose role claim is operator or supervisor. It reads
+    # Firestore only (datastore.viewer: operator_firestore_reader in iam.tf), and PostgreSQL
+    # for the mortgage applications and its sign-in budget.
+    operator = {
+      entry_point  = "handle_operator_request"
+      push_topic   = null
+      subscription = null
+      ordered      = false
+      endpoint     = ""
+      public       = true
+      publishes    = []
+      secrets = [
+        "CONVONET_DB_PASSWORD",
+        "CONVONET_OPERATOR_SESSION_KEY",
+      ]
+      firestore   = false
+      database    = true
+      audio_role  = null
+      invokes     = []
+      memory      = "512Mi"
+      concurrency = 80 # mostly open live feeds, each waiting on one shared listener
+    }
   }
 
   # Cloud Run service names cannot hold underscores; the function name is its service name.
@@ -278,6 +305,14 @@ locals {
     # Twilio signs each webhook over the URL it called, Hosting's; hanok checks the signature
     # against the same URL. Its REST credentials are optional: without them no reminder is
     # sent (the auth token, a secret, is mounted regardless: it checks the webhooks).
+    # Operators sign in with Firebase Authentication of this project; the live feed is
+    # opened at the function's own URL, from the pages' origin.
+    operator = {
+      CONVONET_FIREBASE_PROJECT_ID      = var.project_id
+      CONVONET_OPERATOR_LIVE_URL        = local.service_urls["operator"]
+      CONVONET_OPERATOR_ALLOWED_ORIGINS = var.hosting_url
+      CONVONET_OPERATOR_FEED_SECONDS    = tostring(max(var.timeout_seconds - 30, 30))
+    }
     hanok = merge(
       { CONVONET_HANOK_PUBLIC_URL = var.hosting_url },
       var.twilio_account_sid == "" ? {} : {

@@ -28,10 +28,11 @@ resource "google_project_iam_member" "cloudsql_client" {
   member  = google_service_account.relay.member
 }
 
-# What the relay publishes (shared/topics.py PUBLISHES["relay"]): utterances, and typed turns and
-# session starts on voice-transcript (the agent greets the caller). Nothing it says itself.
+# What the relay publishes (shared/topics.py PUBLISHES["relay"]): utterances, typed turns and
+# session starts on voice-transcript (the agent greets the caller), and the caller's wait from
+# end of input to first audio on monitor-events. Nothing it says itself.
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = toset(["voice-utterance", "voice-transcript"])
+  for_each = toset(["voice-utterance", "voice-transcript", "monitor-events"])
 
   project = var.project_id
   topic   = var.topic_ids[each.key]

@@ -8,13 +8,15 @@
 
 locals {
   # Environment variable the secret is exposed as => Secret Manager secret id.
-  # CONVONET_OPERATOR_PASSWORD_HASH is read by no function yet (the operator pages will); it is
-  # kept so an existing value is not destroyed. TWILIO_AUTH_TOKEN is read by hanok (webhook
+  # CONVONET_OPERATOR_PASSWORD_HASH is read by no function (operators sign in with Firebase
+  # Authentication); it is kept so an existing value is not destroyed.
+  # CONVONET_OPERATOR_SESSION_KEY signs the operator API's sessions and live-feed tickets. TWILIO_AUTH_TOKEN is read by hanok (webhook
   # signatures, reminders), later by telephony too.
   secrets = {
     CONVONET_DB_PASSWORD                   = "convonet-db-password"
     CONVONET_PIN_PEPPER                    = "convonet-pin-pepper"
     CONVONET_OPERATOR_PASSWORD_HASH        = "convonet-operator-password-hash"
+    CONVONET_OPERATOR_SESSION_KEY          = "convonet-operator-session-key"
     CONVONET_TOOLS_CALLER_KEY              = "convonet-tools-caller-key"
     CONVONET_GOOGLE_CALENDAR_CLIENT_SECRET = "google-calendar-client-secret"
     CONVONET_GOOGLE_CALENDAR_REFRESH_TOKEN = "google-calendar-refresh-token"

@@ -3,14 +3,17 @@ applicant earns. The usual conforming-loan checklist: identity, two months of ba
 income for the last two years (pay stubs and W-2s for an employee; tax returns and a
 year-to-date profit and loss for the self-employed; a benefits or pension statement for the
 retired), and the contract for a purchase or the current mortgage and insurance for a refinance.
+
+``document_needs`` sets what an application requires against the documents received.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from functions.tools.mortgage.store import Employment, Purpose
+from shared.mortgage.application import Application, Employment, Purpose
 
 DocumentType = Literal[
     "photo_id",
@@ -93,3 +96,33 @@ def required_documents(purpose: Purpose, employment: Employment | None) -> list[
     known yet, so they are left out (the caller is asked for the employment type)."""
     income = _INCOME[employment] if employment else ()
     return [*_EVERYONE, *income, *_PURPOSE[purpose]]
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    requirement: Requirement
+    received: int
+
+    @property
+    def still_needed(self) -> int:
+        return max(self.requirement.count - self.received, 0)
+
+
+def document_needs(app: Application, received_types: Iterable[str]) -> list[DocumentNeed]:
+    """Each document the application requires with how many have been received, given the
+    type of every document received (in any order, repeats counted)."""
+    received: dict[str, int] = {}
+    for document_type in received_types:
+        received[document_type] = received.get(document_type, 0) + 1
+    return [
+        DocumentNeed(req, received.get(req.document_type, 0))
+        for req in required_documents(app.loan_purpose, app.employment_type)
+    ]
+
+
+def missing_sentence(needs: list[DocumentNeed]) -> str:
+    """What is still missing, as a caller hears it: "2 pay stubs and a photo ID"."""
+    parts = [spoken(n.requirement.document_type, n.still_needed) for n in needs if n.still_needed]
+    if not parts:
+        return "nothing"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import phonenumbers
 
-from functions.monitor.secrets import without_secrets
+from shared.monitoring.secrets import without_secrets
 
 Role = Literal["supervisor", "operator"]
 TEXT_FIELDS = ("prompt", "reply", "error")
@@ -100,3 +100,9 @@ def for_role(record: dict[str, Any], role: Role) -> dict[str, Any]:
     if "tool_executions" in shown:
         shown["tool_executions"] = {k: _redact_call(c) for k, c in shown["tool_executions"].items()}
     return shown
+
+
+def call_for_role(call: dict[str, Any], role: Role) -> dict[str, Any]:
+    """One executed tool call (a ``monitor_tool_calls`` document) as ``role`` may see it."""
+    shown: dict[str, Any] = without_secrets(call)
+    return shown if role == "supervisor" else _redact_call(shown)

@@ -34,6 +34,11 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def percent(ratio: Decimal) -> Decimal:
+    """A ratio (0.285) as a percentage to one decimal (28.5)."""
+    return (ratio * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Loan:
     principal: Decimal
