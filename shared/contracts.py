@@ -147,6 +147,7 @@ class MonitorEvent(Contract):
         "cancelled",
         "tool_call",
         "first_audio",  # the relay: end of input -> first audio sent
+        "greeting",  # the agent greeted a new session (no caller's turn)
     ]
     user_id: Id | None = None
     timings: list[StageTiming] = Field(default_factory=list)

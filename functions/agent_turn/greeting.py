@@ -6,6 +6,7 @@ from __future__ import annotations
 from shared import topics
 from shared.bus import Bus
 from shared.contracts import AgentReply, VoiceTranscript
+from shared.handlers import channel_of, tell_monitor
 from shared.session_store import Session
 
 
@@ -19,16 +20,28 @@ def greeting_for(session: Session) -> str:
 
 def greet(bus: Bus, session: Session, start: VoiceTranscript) -> None:
     """Publish the greeting for speech. Redelivery publishes it again under the same turn and
-    index, and the speech stage sends the client one greeting per session."""
+    index, and the speech stage sends the client one greeting per session. The monitor is told
+    it was a greeting, so operators see it as one and it is not counted as a caller's turn."""
+    text = greeting_for(session)
     bus.publish(
         topics.AGENT_REPLY,
         AgentReply(
             session_id=session.id,
             turn_id=start.turn_id,
             sentence_index=0,
-            text=greeting_for(session),
+            text=text,
             is_final=True,
             tts_provider=session.tts_provider,
             purpose="greeting",
         ),
+    )
+    tell_monitor(
+        bus,
+        "agent_turn",
+        start,
+        "greeting",
+        session.user_id,
+        [],
+        text_out=text,
+        channel=channel_of(session),
     )

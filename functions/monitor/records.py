@@ -78,6 +78,7 @@ class TurnRecord(_Record):
     fallbacks: dict[str, list[FallbackRecord]] = Field(default_factory=dict)
     domain: str | None = None
     routed_by: str | None = None
+    purpose: Literal["greeting"] | None = None  # set for a session's greeting, never counted
     prompt: str | None = None
     reply: str | None = None
     status: Status | None = None
@@ -157,6 +158,8 @@ def turn_record(
         updated_at=event.at,
         expires_at=expires,
     )
+    if event.kind == "greeting":
+        record.purpose = "greeting"
     if event.provider or event.model:
         record.providers = {event.service: ProviderUse(provider=event.provider, model=event.model)}
     if event.fallbacks:

@@ -341,4 +341,10 @@ def test_the_agent_greets_a_new_session_and_keeps_nothing_of_it(
     assert piece["tts_provider"] == "piper" and piece["turn_id"] == f"greeting-{session.id}"
     assert store.get_turn(session.id, f"greeting-{session.id}") is None
     assert store.load_memory(session.id, user.id) == []
-    assert monitor.drain(0.5) == []
+    # The monitor hears of it as a greeting, never as a caller's turn.
+    [told] = [json.loads(m.data) for m in monitor.drain(0.5)]
+    assert (told["kind"], told["service"], told["text_out"]) == (
+        "greeting",
+        "agent_turn",
+        "Hello Ada, how can I help you today?",
+    )

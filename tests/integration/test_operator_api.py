@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from shared.bus import Bus
+from shared.contracts import MonitorEvent
 from shared.db import Database
 from shared.monitoring import layout
 from tests.integration.operator_harness import (
@@ -253,3 +254,23 @@ def test_the_live_feed_refuses_a_forged_or_stale_ticket(
     later = time.time() + 120
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert harness.http.get(url.replace("http://testserver", "")).status_code == 401
+
+
+def test_a_greeting_is_shown_as_one_and_never_counted(harness: OperatorHarness) -> None:
+    now = time.time()
+    harness.deliver(
+        MonitorEvent(
+            session_id="s9",
+            turn_id="greet-s9",
+            service="agent_turn",
+            kind="greeting",
+            user_id="u1",
+            text_out="Hello Ada, how can I help you today?",
+            channel="web",
+            at=now,
+        )
+    )
+    _signed_in(harness)
+    greeting = harness.http.get("/agent-monitor/api/interactions/greet-s9").json()
+    assert greeting["purpose"] == "greeting" and "status" not in greeting
+    assert harness.http.get("/agent-monitor/api/stats").json()["turns"]["total"] == 0

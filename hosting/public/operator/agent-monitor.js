@@ -234,14 +234,14 @@ function turnNode(turn) {
   return el("li", { class: "turn", dataset: { turnId: turn.turn_id, status: turn.status || "", domain: turn.domain || "", channel: turn.channel || "" } },
     el("div", { class: "turn-head" },
       timeEl(turn.updated_at),
-      statusPill(turn.status),
+      turn.purpose === "greeting" ? el("span", { class: "pill muted", text: "greeting" }) : statusPill(turn.status),
       turn.domain ? el("span", { class: "chip" }, el("strong", { text: "domain " }), words(turn.domain)) : null,
       turn.channel ? el("span", { class: "chip" }, el("strong", { text: "channel " }), words(turn.channel)) : null,
       el("span", { class: "user", title: "user id", text: turn.user_id ? `user ${turn.user_id}` : "no user" }),
     ),
     el("div", { class: "chips" }, providersLine(turn.providers), fallbackLine(turn.fallbacks)),
     el("div", { class: "exchange" },
-      el("div", { class: `prompt${turn.prompt ? "" : " none"}`, text: turn.prompt || (turn.reply ? "(none: the agent spoke first)" : "(not recorded)") }),
+      el("div", { class: `prompt${turn.prompt ? "" : " none"}`, text: turn.prompt || (turn.purpose === "greeting" ? "(a new session: the assistant greets the caller)" : turn.reply ? "(none: the agent spoke first)" : "(not recorded)") }),
       el("div", { class: `reply${turn.reply ? "" : " none"}`, text: turn.reply || (turn.status && turn.status !== "answered" ? "(no reply)" : "(not recorded)") }),
     ),
     turn.error ? el("div", { class: "error-line", text: `Error: ${typeof turn.error === "string" ? turn.error : turn.error.message || JSON.stringify(turn.error)}` }) : null,
@@ -289,6 +289,7 @@ async function loadTurns({ reset = false, merge = false } = {}) {
   if (state.listAbort) state.listAbort.abort();
   const abort = new AbortController();
   state.listAbort = abort;
+  document.body.dataset.turns = "loading"; // "ready" once the latest request has answered
   const more = $("more");
   more.disabled = true;
   try {
@@ -315,10 +316,12 @@ async function loadTurns({ reset = false, merge = false } = {}) {
     if (err.name === "AbortError") return;
     if (!handleAuthError(err)) showError($("error"), `Could not load the turns: ${err.message}`);
   } finally {
-    if (state.listAbort === abort) state.listAbort = null;
+    if (state.listAbort === abort) {
+      state.listAbort = null;
+      document.body.dataset.turns = "ready";
+    }
     more.disabled = false;
     updateCount();
-    document.body.dataset.turnsLoaded = "true";
   }
 }
 

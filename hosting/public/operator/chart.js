@@ -38,6 +38,7 @@ export class LatencyChart {
     const data = [xs, p50, p95];
     if (this.plot) {
       this.plot.setData(data);
+      this.padSinglePoint(xs);
       return;
     }
     const uPlot = window.uPlot;
@@ -48,8 +49,7 @@ export class LatencyChart {
         width: this.width(),
         height: this.height(),
         cursor: { drag: { x: false, y: false } },
-        // One hour's point alone would get a range of years: keep an hour either side.
-        scales: { x: { time: true, range: (u, min, max) => (max - min < 7200 ? [min - 3600, max + 3600] : [min, max]) }, y: { range: (u, min, max) => [0, Math.max(10, (max || 0) * 1.15)] } },
+        scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(10, (max || 0) * 1.15)] } },
         axes: [
           { stroke: "#5b6677", grid: { stroke: "#eef1f5" } },
           { stroke: "#5b6677", grid: { stroke: "#eef1f5" }, size: 70, values: ms },
@@ -64,5 +64,11 @@ export class LatencyChart {
       data,
       this.container,
     );
+    this.padSinglePoint(xs);
+  }
+
+  /** One hour's point alone would get a range of years: show an hour either side of it. */
+  padSinglePoint(xs) {
+    if (xs.length === 1) this.plot.setScale("x", { min: xs[0] - 3600, max: xs[0] + 3600 });
   }
 }

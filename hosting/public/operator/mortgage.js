@@ -106,6 +106,7 @@ async function loadApplications({ reset = false, refresh = false } = {}) {
   if (reset) state.generation += 1;
   const generation = state.generation;
   state.loading = true;
+  if (!refresh) document.body.dataset.applications = "loading"; // "ready" when answered
   $("more").disabled = true;
   try {
     const params = { status: state.status, limit: refresh ? Math.min(200, Math.max(PAGE, state.apps.size)) : PAGE, cursor: reset || refresh ? undefined : state.nextCursor };
@@ -139,9 +140,9 @@ async function loadApplications({ reset = false, refresh = false } = {}) {
     if (!handleAuthError(err)) showError($("error"), `Could not load the applications: ${err.message}`);
   } finally {
     state.loading = false;
+    if (generation === state.generation) document.body.dataset.applications = "ready";
     $("more").disabled = false;
     updateList();
-    document.body.dataset.applicationsLoaded = "true";
   }
 }
 

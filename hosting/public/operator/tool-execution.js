@@ -155,6 +155,7 @@ async function loadExecutions({ reset = false, refresh = false } = {}) {
   }
   const abort = new AbortController();
   state.listAbort = abort;
+  document.body.dataset.executions = "loading"; // "ready" once the latest request has answered
   $("more").disabled = true;
   try {
     const f = state.filters;
@@ -177,10 +178,12 @@ async function loadExecutions({ reset = false, refresh = false } = {}) {
     if (err.name === "AbortError") return;
     if (!handleAuthError(err)) showError($("error"), `Could not load the executions: ${err.message}`);
   } finally {
-    if (state.listAbort === abort) state.listAbort = null;
+    if (state.listAbort === abort) {
+      state.listAbort = null;
+      document.body.dataset.executions = "ready";
+    }
     $("more").disabled = false;
     updateCount();
-    document.body.dataset.executionsLoaded = "true";
   }
 }
 
