@@ -378,6 +378,7 @@ def page(name: str, body: str) -> str:
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>{escape(title)} · Convonet docs</title>
+<link rel="icon" href="data:," />
 <link rel="stylesheet" href="{CSS}" />
 </head>
 <body>
@@ -1032,7 +1033,14 @@ def typed_turn() -> Seq:
 
 def session_start() -> Seq:
     ws = ws_protocol
-    keep = {"browser", RELAY, topics.VOICE_TRANSCRIPT, topics.AGENT_REPLY, topics.SESSION_OUTBOUND}
+    keep = {
+        "browser",
+        RELAY,
+        topics.VOICE_TRANSCRIPT,
+        topics.AGENT_REPLY,
+        topics.SESSION_OUTBOUND,
+        topics.MONITOR_EVENTS,
+    }
     keep |= {subscription_of(t).function for t in (topics.VOICE_TRANSCRIPT, topics.AGENT_REPLY)}
     seq = Seq([lane for lane in voice_lanes() if lane.ident in keep])
     agent = subscription_of(topics.VOICE_TRANSCRIPT).function
@@ -1047,6 +1055,12 @@ def session_start() -> Seq:
     )
     seq.deliver(topics.VOICE_TRANSCRIPT)
     seq.publish(agent, topics.AGENT_REPLY, literal(contracts.AgentReply, "purpose", "greeting"))
+    seq.publish(
+        agent,
+        topics.MONITOR_EVENTS,
+        literal(contracts.MonitorEvent, "kind", "greeting"),
+        "Operators see it as the session's greeting; it is never counted as a turn.",
+    )
     tts = seq.deliver(topics.AGENT_REPLY)
     seq.outbound(tts, ws.Greeting, detail="Text and audio; one greeting per session.")
     seq.deliver(topics.SESSION_OUTBOUND)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import inspect
 import logging
 import re
 import time
@@ -339,9 +340,16 @@ class ClientConnection:
             except Exception:
                 log.warning("background task failed", exc_info=True)
 
+        def finished(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            # Cancelled before it began (the connection closed first): close the work it never
+            # started, so Python does not warn that it was never awaited.
+            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == "CORO_CREATED":
+                coro.close()
+
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(finished)
 
     async def on_voice_providers(self, frame: VoiceProviders) -> None:
         assert self.session is not None

@@ -32,6 +32,7 @@ from shared.http_service import error, install_error_handlers
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Text = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[str | None, Query(max_length=500)]
 
 
 class NotSignedIn(Exception):
@@ -141,7 +142,7 @@ def _monitor_routes(parts: OperatorParts) -> APIRouter:
     async def interactions(
         operator: Annotated[Operator, Depends(_signed_in_operator)],
         limit: Limit = 50,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        cursor: Cursor = None,
         since: Text = None,
         until: Text = None,
         provider: Text = None,
@@ -193,7 +194,7 @@ def _tool_routes(parts: OperatorParts) -> APIRouter:
     async def executions(
         operator: Annotated[Operator, Depends(_signed_in_operator)],
         limit: Limit = 50,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        cursor: Cursor = None,
         since: Text = None,
         until: Text = None,
         tool: Text = None,

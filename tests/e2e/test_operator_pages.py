@@ -540,6 +540,13 @@ def test_every_page_renders_without_errors_or_sideways_scroll(
         if viewport == "phone":
             # On a phone the detail takes the screen; the list is one tap back.
             expect(page.locator("#list-section")).to_be_hidden()
+        for doc in ("index", "architecture", "voice-turn", "transfer", "spec"):
+            page.goto(f"/docs/{doc}" if doc != "index" else "/docs/")
+            expect(page.locator("h1")).to_be_visible()
+            check(f"docs-{doc}")
+        page.goto("/voice_assistant")
+        expect(page.locator("#pin")).to_be_visible()
+        check("voice-assistant")
         assert not overflow, f"wider than {width} px: {overflow}"
         assert not watched.unexpected(), "\n".join(watched.unexpected())
     finally:
