@@ -2,7 +2,8 @@
 
 Silence or noise yields an empty ``transcript_final`` (the client is told nothing was heard) and
 no agent turn. Bad audio yields an ``error`` event with a precise code. A redelivered utterance
-whose transcript was already published is skipped.
+whose transcript was already published is skipped. A speculative snapshot is transcribed at a
+pause and kept for the final utterance to reuse; ``speculation`` decides when.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import binascii
 import concurrent.futures
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 import numpy as np
 
+from functions.stt import speculation
 from shared import audio_store, topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import StageTiming, VoiceTranscript, VoiceUtterance
 from shared.handlers import channel_of, deliver, fallback_records, passed_over, tell_monitor
 from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
-from shared.speech import audio, vad
+from shared.speech import audio
 from shared.speech.base import FallbackReport, ProviderError, Transcript, run_chain
 from shared.speech.registry import ProviderRegistry
 from shared.ws_protocol import Error, Status, TranscriptFinal
@@ -32,10 +35,30 @@ SERVICE = "stt"
 _io = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt-io")
 
 
-# A snapshot is worth transcribing only if it ends between words (a quiet 30 ms frame); the
-# final utterance reuses the result only if nothing but silence follows it.
-PAUSE_SAMPLES = 16_000 * 30 // 1000
-STALE_SECONDS = 0.3  # a snapshot that waited longer than this is skipped unread
+@dataclass(frozen=True)
+class _Reads:
+    """The Firestore reads for an utterance, running while its audio is decoded."""
+
+    session: concurrent.futures.Future[Session | None]
+    turn: concurrent.futures.Future[dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """An utterance whose audio decoded, for a session its sender holds and a turn still open."""
+
+    session: Session
+    turn: dict[str, Any]
+    pcm: np.ndarray
+    started: float
+    decoded: float
+
+
+@dataclass(frozen=True)
+class _Heard:
+    transcript: Transcript
+    report: FallbackReport
+    at: float  # when transcription ended
 
 
 def _belongs_to_sender(session: Session | None, msg: VoiceUtterance) -> TypeGuard[Session]:
@@ -43,8 +66,23 @@ def _belongs_to_sender(session: Session | None, msg: VoiceUtterance) -> TypeGuar
     return session is not None and session.user_id == msg.user_id
 
 
-def _ends_in_pause(pcm: np.ndarray) -> bool:
-    return pcm.size > PAUSE_SAMPLES and not vad.has_speech(pcm[-PAUSE_SAMPLES:], min_speech_ms=30)
+def _for_agent(msg: VoiceUtterance, text: str) -> VoiceTranscript:
+    return VoiceTranscript(
+        session_id=msg.session_id,
+        turn_id=msg.turn_id,
+        user_id=msg.user_id,
+        text=text[:4000],
+        source="voice",
+        language=msg.language,
+        received_at=msg.ended_at,
+    )
+
+
+def _work_logged(job: _Admitted, heard: _Heard) -> dict[str, float | int]:
+    return {
+        "stt_ms": round((heard.at - job.decoded) * 1000, 1),
+        "audio_ms": int(job.pcm.size / 16),
+    }
 
 
 class SttHandler:
@@ -59,115 +97,137 @@ class SttHandler:
         deliver(self.bus, topics.VOICE_UTTERANCE, VoiceUtterance, inbound, self._handle)
 
     def _handle(self, msg: VoiceUtterance) -> None:
-        started = time.time()
-        if msg.speculative and started - msg.ended_at > STALE_SECONDS:
+        if msg.speculative:
+            self._handle_snapshot(msg, time.time())
+        else:
+            self._handle_final(msg, time.time())
+
+    # --- the two paths --------------------------------------------------------------------------
+
+    def _handle_snapshot(self, msg: VoiceUtterance, started: float) -> None:
+        """Transcribe a snapshot at a pause and keep it for the final utterance. Nothing is
+        published and no failure is reported: the final utterance does both."""
+        if speculation.is_stale(msg.ended_at, started):
             return  # a newer snapshot, or the final utterance, is already behind it
-        # Firestore reads run while the audio is decoded and transcribed.
-        session_f = _io.submit(self.store.get_session, msg.session_id)
-        turn_f = _io.submit(self.store.get_turn, msg.session_id, msg.turn_id)
+        reads = self._start_reads(msg)
         try:
-            raw = self._audio_bytes(msg)
-            pcm = audio.decode(
-                raw, msg.audio.mime_type, msg.audio.sample_rate, self.settings.max_utterance_seconds
-            )
+            pcm = self._decode(msg)
+        except audio.AudioError:
+            return  # the final utterance will say what is wrong
+        job = self._admit(msg, reads, pcm, started)
+        if job is None or not speculation.worth_transcribing(job.turn, pcm):
+            return  # the caller is mid-word, or the final is under way: the work would be wasted
+        try:
+            heard = self._hear(msg, job)
+        except ProviderError:
+            return  # the final utterance will try again
+        self._keep(msg, job, heard)
+
+    def _handle_final(self, msg: VoiceUtterance, started: float) -> None:
+        """Transcribe (or reuse a snapshot's transcript for) the final utterance and publish it."""
+        reads = self._start_reads(msg)
+        try:
+            pcm = self._decode(msg)
         except audio.AudioError as exc:
-            if not msg.speculative:  # the final utterance will say what is wrong
-                self._reject(session_f.result(), msg, exc.code, str(exc), started)
+            self._reject(reads.session.result(), msg, exc.code, str(exc), started)
             return
+        job = self._admit(msg, reads, pcm, started)
+        if job is None:
+            return
+        try:
+            heard = self._hear(msg, job)
+        except ProviderError as exc:
+            failed = "speech recognition failed; please try again"
+            self._reject(job.session, msg, "stt_failed", failed, started, str(exc))
+            return
+        self._publish(msg, job, heard)
+
+    # --- shared steps ---------------------------------------------------------------------------
+
+    def _start_reads(self, msg: VoiceUtterance) -> _Reads:
+        return _Reads(
+            session=_io.submit(self.store.get_session, msg.session_id),
+            turn=_io.submit(self.store.get_turn, msg.session_id, msg.turn_id),
+        )
+
+    def _decode(self, msg: VoiceUtterance) -> np.ndarray:
+        raw = self._audio_bytes(msg)
+        limit = self.settings.max_utterance_seconds
+        return audio.decode(raw, msg.audio.mime_type, msg.audio.sample_rate, limit)
+
+    def _admit(
+        self, msg: VoiceUtterance, reads: _Reads, pcm: np.ndarray, started: float
+    ) -> _Admitted | None:
+        """The utterance with its session and turn, or None if it is not to be transcribed."""
         decoded = time.time()
-        session = session_f.result()
+        session = reads.session.result()
         if not _belongs_to_sender(session, msg):
             # Nothing is written to, or sent for, a session the sender does not hold.
             log.warning("utterance for an unknown session or another user; dropped")
-            return
-        turn = turn_f.result() or {}
-        if turn.get("stt_done") or turn.get("cancelled"):
+            return None
+        turn = reads.turn.result() or {}
+        if speculation.turn_is_settled(turn):
             log.info("utterance already transcribed or cancelled; skipped")
-            return
-        if msg.speculative and (turn.get("source") or not _ends_in_pause(pcm)):
-            # The final utterance is already on its way (the relay opened the turn), or the
-            # caller is mid-word: either way this snapshot's transcript would go unused.
-            return  # still speaking (or a stale snapshot): the work would be thrown away
+            return None
+        return _Admitted(session, turn, pcm, started, decoded)
+
+    def _hear(self, msg: VoiceUtterance, job: _Admitted) -> _Heard:
+        """The transcript kept from a snapshot, if it still holds, else a new one."""
         report = FallbackReport()
-        try:
-            transcript = self._reuse_speculation(turn, pcm)
-            if transcript is None:
-                transcript = self._transcribe(msg, pcm, report)
-            else:
-                report.provider = transcript.provider
-        except ProviderError as exc:
-            if msg.speculative:
-                return
-            self._reject(
-                session,
-                msg,
-                "stt_failed",
-                "speech recognition failed; please try again",
-                started,
-                str(exc),
-            )
-            return
-        transcribed = time.time()
-        if msg.speculative:
-            self.store.update_turn(
-                msg.session_id,
-                msg.turn_id,
-                speculation={
-                    "samples": int(pcm.size),
-                    "text": transcript.text,
-                    "provider": report.provider,
-                },
-            )
-            log.info(
-                "speculative transcript kept",
-                extra={
-                    "stt_ms": round((transcribed - decoded) * 1000, 1),
-                    "audio_ms": int(pcm.size / 16),
-                },
-            )
-            return
-        text = transcript.text.strip()
+        transcript = speculation.reusable_transcript(job.turn, job.pcm)
+        if transcript is None:
+            transcript = self._transcribe(msg, job.pcm, report)
+        else:
+            report.provider = transcript.provider
+        return _Heard(transcript, report, time.time())
+
+    # --- what each path does with the transcript ------------------------------------------------
+
+    def _keep(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
+        record = speculation.kept(job.pcm, heard.transcript.text, heard.report.provider)
+        self.store.update_turn(msg.session_id, msg.turn_id, speculation=record)
+        log.info("speculative transcript kept", extra=_work_logged(job, heard))
+
+    def _publish(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
+        text = heard.transcript.text.strip()
         if text:
-            self.bus.publish(
-                topics.VOICE_TRANSCRIPT,
-                VoiceTranscript(
-                    session_id=msg.session_id,
-                    turn_id=msg.turn_id,
-                    user_id=msg.user_id,
-                    text=text[:4000],
-                    source="voice",
-                    language=msg.language,
-                    received_at=msg.ended_at,
-                ),
-            )
+            self.bus.publish(topics.VOICE_TRANSCRIPT, _for_agent(msg, text))
         published = time.time()
-        send_to_client(
-            self.bus,
-            msg.session_id,
-            msg.turn_id,
-            session.relay_id,
-            TranscriptFinal(
-                text=text,
-                turn_id=msg.turn_id,
-                stt_provider=report.provider or None,
-                passed_over=passed_over(report.failures, self.registry.configured) or None,
-            ),
-            "transcript_final",
-        )
-        if not text:
-            send_to_client(
-                self.bus,
-                msg.session_id,
-                msg.turn_id,
-                session.relay_id,
-                Status(message="no_speech", turn_id=msg.turn_id),
-                "no_speech",
-            )
+        self._tell_client(msg, job.session, text, heard.report)
         timings = [
-            StageTiming(stage="stt_decode", started_at=started, ended_at=decoded),
-            StageTiming(stage="stt", started_at=decoded, ended_at=transcribed),
-            StageTiming(stage="transcript_published", started_at=transcribed, ended_at=published),
+            StageTiming(stage="stt_decode", started_at=job.started, ended_at=job.decoded),
+            StageTiming(stage="stt", started_at=job.decoded, ended_at=heard.at),
+            StageTiming(stage="transcript_published", started_at=heard.at, ended_at=published),
         ]
+        self._record(msg, text, heard.report, timings)
+        self._tell_monitor(msg, job.session, text, heard.report, timings)
+        log.info(
+            "utterance transcribed",
+            extra={
+                "provider": heard.report.provider,
+                **_work_logged(job, heard),
+                "empty": not text,
+            },
+        )
+
+    def _tell_client(
+        self, msg: VoiceUtterance, session: Session, text: str, report: FallbackReport
+    ) -> None:
+        final = TranscriptFinal(
+            text=text,
+            turn_id=msg.turn_id,
+            stt_provider=report.provider or None,
+            passed_over=passed_over(report.failures, self.registry.configured) or None,
+        )
+        relay = session.relay_id
+        send_to_client(self.bus, msg.session_id, msg.turn_id, relay, final, "transcript_final")
+        if not text:
+            no_speech = Status(message="no_speech", turn_id=msg.turn_id)
+            send_to_client(self.bus, msg.session_id, msg.turn_id, relay, no_speech, "no_speech")
+
+    def _record(
+        self, msg: VoiceUtterance, text: str, report: FallbackReport, timings: list[StageTiming]
+    ) -> None:
         self.store.update_turn(
             msg.session_id,
             msg.turn_id,
@@ -179,6 +239,15 @@ class SttHandler:
                 t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
             },
         )
+
+    def _tell_monitor(
+        self,
+        msg: VoiceUtterance,
+        session: Session,
+        text: str,
+        report: FallbackReport,
+        timings: list[StageTiming],
+    ) -> None:
         tell_monitor(
             self.bus,
             SERVICE,
@@ -192,15 +261,6 @@ class SttHandler:
             fallbacks=fallback_records(report.failures),
             channel=channel_of(session),
         )
-        log.info(
-            "utterance transcribed",
-            extra={
-                "provider": report.provider,
-                "stt_ms": round((transcribed - decoded) * 1000, 1),
-                "audio_ms": int(pcm.size / 16),
-                "empty": not text,
-            },
-        )
 
     def _transcribe(
         self, msg: VoiceUtterance, pcm: np.ndarray, report: FallbackReport
@@ -213,16 +273,6 @@ class SttHandler:
             self.settings.provider_timeout_seconds,
             report,
         )
-
-    @staticmethod
-    def _reuse_speculation(turn: dict[str, Any], pcm: np.ndarray) -> Transcript | None:
-        """The transcript made at the caller's pause, if all that came after it is silence."""
-        spec = turn.get("speculation")
-        if not spec or not 0 < int(spec["samples"]) <= pcm.size:
-            return None
-        if vad.has_speech(pcm[int(spec["samples"]) :], min_speech_ms=60):
-            return None
-        return Transcript(spec["text"], spec["provider"], no_speech=not spec["text"])
 
     def _audio_bytes(self, msg: VoiceUtterance) -> bytes:
         if msg.audio.data_b64 is not None:
