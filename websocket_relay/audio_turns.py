@@ -137,8 +137,8 @@ class AudioTurns:
 
     async def on_endpoint(self, kind: str, utterance: Utterance | None) -> None:
         if kind == "speech_started":
-            if self.conn.speaking_turn and time.time() < self.conn.speaking_until:
-                barged = self.conn.speaking_turn
+            barged = self.conn.playback.barge_in(time.time())
+            if barged is not None:
                 await self.conn.cancel_turn(barged)
                 await self.conn.send(Status(message="barge_in", turn_id=barged))
             await self.conn.send(Status(message="speech_started"))

@@ -1,10 +1,10 @@
 """One caller's WebSocket: frame validation, limits, sign-in, typed turns, cancel, outbound
-delivery. The audio side is in audio_turns.py."""
+delivery. The audio side is in audio_turns.py, what the caller is hearing in playback.py, and
+the publishing of a typed turn in turn_publisher.py."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import inspect
 import logging
@@ -48,6 +48,8 @@ from websocket_relay.first_audio import FirstAudioReport
 from websocket_relay.frames import FrameError, parse_frame
 from websocket_relay.limits import RecentIds, TokenBucket, WindowCounter
 from websocket_relay.outbound import OutboundRouter
+from websocket_relay.playback import Playback
+from websocket_relay.turn_publisher import publish_typed_turn
 from websocket_relay.turn_watch import TurnWatch
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,6 @@ _SEEN_LIMIT = 2000
 _TURNS_REMEMBERED = 256
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_ANSWER = "Sorry, no answer came back in time. Please try that again."
-
-
-def _wav_seconds(data_b64: str) -> float:
-    header = base64.b64decode(data_b64[:64] + "=" * (-len(data_b64[:64]) % 4))
-    if len(header) < 44 or header[:4] != b"RIFF":
-        return 0.0
-    byte_rate = int.from_bytes(header[28:32], "little") or 1
-    return max(0.0, (len(data_b64) * 3 / 4 - 44) / byte_rate)
 
 
 @dataclass
@@ -88,8 +82,7 @@ class ClientConnection:
         self._seen = RecentIds(_SEEN_LIMIT)
         self._send_lock = asyncio.Lock()
         self.audio = AudioTurns(self)
-        self.speaking_turn: str | None = None  # the turn whose reply the caller is hearing
-        self.speaking_until = 0.0
+        self.playback = Playback()  # what the caller is hearing, so speech over it barges in
         self.first_audio = FirstAudioReport(services.bus, self.record_stage, _TURNS_REMEMBERED)
         self._tasks: set[asyncio.Task[None]] = set()
         self.frame_rate = TokenBucket(s.max_frames_per_second, s.frame_burst)
@@ -97,6 +90,15 @@ class ClientConnection:
         self.turn_rate = WindowCounter(s.max_turns_per_minute, 60.0)
         self.watch = TurnWatch(s.turn_answer_timeout_seconds, self.on_turn_timeout)
         self.closing = False
+
+    @property
+    def speaking_turn(self) -> str | None:
+        """The turn whose reply the caller is hearing."""
+        return self.playback.turn
+
+    @property
+    def speaking_until(self) -> float:
+        return self.playback.until
 
     # ---- main loop ----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -244,34 +246,12 @@ class ClientConnection:
             await self.publish_text_turn(self.session, turn_id, text)
 
     async def publish_text_turn(self, session: Session, turn_id: str, text: str) -> None:
-        received_at = time.time()
-        await asyncio.to_thread(
-            self.svc.store.start_turn,
-            session.id,
-            turn_id,
-            source="text",
-            received_at=received_at,
-            text=text,
-        )
-        message = VoiceTranscript(
-            session_id=session.id,
-            turn_id=turn_id,
-            user_id=session.user_id,
-            text=text,
-            source="text",
-            received_at=received_at,
-        )
-        publish_started = time.time()
-        await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, message)
-        published_at = time.time()
+        turn = await publish_typed_turn(self.svc.store, self.svc.bus, session, turn_id, text)
         self.open_turn(turn_id)
-        self.first_audio.input_ended(turn_id, received_at, "typed")
+        self.first_audio.input_ended(turn_id, turn.received_at, "typed")
         await self.send(ProcessingStart(turn_id=turn_id))
-        log.info(
-            "text turn published",
-            extra={"publish_ms": round((published_at - publish_started) * 1000, 1)},
-        )
-        self.record_stage(turn_id, "relay_publish", publish_started, published_at)
+        log.info("text turn published", extra={"publish_ms": turn.publish_ms})
+        self.record_stage(turn_id, "relay_publish", turn.publish_started, turn.published_at)
 
     def open_turn(self, turn_id: str) -> None:
         """A turn was published: it can be cancelled, and it must get an answer in time."""
@@ -295,8 +275,7 @@ class ClientConnection:
         assert self.session is not None
         self.cancelled_turns.add(turn_id)
         self.watch.done(turn_id)
-        if self.speaking_turn == turn_id:
-            self.speaking_turn = None
+        self.playback.cancelled(turn_id)
         await asyncio.to_thread(self.svc.store.mark_cancelled, self.session.id, turn_id)
 
     async def on_turn_timeout(self, turn_id: str) -> None:
@@ -389,13 +368,11 @@ class ClientConnection:
 
     def _note_playback(self, event: AudioOut) -> None:
         """Track what the caller is hearing, so speech over it is a barge-in."""
-        now = time.time()
-        self.speaking_turn = event.turn_id
-        self.speaking_until = max(self.speaking_until, now) + _wav_seconds(event.data_b64)
+        self.playback.audio_sent(event.turn_id, event.data_b64, time.time())
         if self.session is not None and (
             report := self.first_audio.audio_sent(self.session, event.turn_id)
         ):
-            self._spawn(asyncio.to_thread(self.first_audio.publish, report))
+            self.first_audio.publish_soon(report)
 
     async def send(self, frame: Any) -> None:
         async with self._send_lock:

@@ -8,6 +8,8 @@ went from the caller's side.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from shared.bus import Bus
 from shared.contracts import MonitorEvent, StageTiming
 from shared.session_store import Session
 
+log = logging.getLogger(__name__)
 SPOKEN_STAGE = "end_of_speech_to_first_audio"
 TYPED_STAGE = "text_to_first_audio"
 InputKind = Literal["spoken", "typed"]
@@ -64,3 +67,14 @@ class FirstAudioReport:
 
     def publish(self, event: MonitorEvent) -> None:
         self.bus.publish(topics.MONITOR_EVENTS, event, ordered=False)
+
+    def publish_soon(self, event: MonitorEvent) -> None:
+        """Publish on a worker thread, off the caller's path. Not one of the connection's
+        tasks: a caller who hangs up as the reply starts still has the wait recorded."""
+        asyncio.get_running_loop().run_in_executor(None, self._publish_logged, event)
+
+    def _publish_logged(self, event: MonitorEvent) -> None:
+        try:
+            self.publish(event)
+        except Exception:
+            log.warning("could not report first audio", exc_info=True)
