@@ -95,12 +95,41 @@ class Activity:
 
 
 @pytest.fixture(scope="module")
-def activity(stack: RunningStack) -> Activity:
-    todo, mortgage = _say(stack, TODO_LINE, MORTGAGE_LINE)
-    spoken = _speak(stack, SPOKEN)
-    conn = pg8000.native.Connection(
+def activity(stack: RunningStack) -> Iterator[Activity]:
+    """The turns every test here reads. What they add to the demo user (todos, the mortgage
+    application) is removed afterwards: the other modules share the stack and its user."""
+    started = _database_now(stack)
+    yield _make_activity(stack)
+    conn = _database(stack)
+    try:
+        for table in ("productivity.todos", "mortgage.applications"):
+            conn.run(
+                f"DELETE FROM {table} WHERE user_id = :u AND created_at >= :t",  # noqa: S608
+                u=demo_user_id(stack),
+                t=started,
+            )
+    finally:
+        conn.close()
+
+
+def _database(stack: RunningStack) -> pg8000.native.Connection:
+    return pg8000.native.Connection(
         "convonet", host="127.0.0.1", port=stack.pg_port, database="convonet"
     )
+
+
+def _database_now(stack: RunningStack) -> Any:
+    conn = _database(stack)
+    try:
+        return conn.run("SELECT now()")[0][0]
+    finally:
+        conn.close()
+
+
+def _make_activity(stack: RunningStack) -> Activity:
+    todo, mortgage = _say(stack, TODO_LINE, MORTGAGE_LINE)
+    spoken = _speak(stack, SPOKEN)
+    conn = _database(stack)
     try:
         rows = conn.run(
             "SELECT id, reference FROM mortgage.applications WHERE user_id = :u"
