@@ -21,7 +21,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from functions.operator.auth import Operator
 from functions.operator.reads import MonitorReads
 from functions.operator.views import turn_view
-from functions.operator.windows import decode_cursor, encode_cursor
+from functions.operator.windows import BadQuery, decode_cursor, encode_cursor
 from shared.monitoring import layout
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,14 @@ class LiveTurns:
         old.unsubscribe()
 
 
+def _resume_point(last_event_id: str | None) -> tuple[float, str] | None:
+    """Where a reconnecting browser left off; an id this feed did not give is ignored."""
+    try:
+        return decode_cursor(last_event_id)
+    except BadQuery:
+        return None
+
+
 def sse(event: str, data: str, event_id: str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id else ""
     return f"{head}event: {event}\ndata: {data}\n\n"
@@ -131,7 +139,7 @@ async def feed(
     subscriber = live.subscribe()
     try:
         yield ": connected\n\n"
-        resume = decode_cursor(last_event_id) if last_event_id else None
+        resume = _resume_point(last_event_id)
         if resume is not None:
             for missed in await asyncio.to_thread(
                 live.reads.turns_after, resume[0], CATCH_UP_LIMIT

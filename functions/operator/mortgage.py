@@ -12,13 +12,10 @@ thread pool, as pg8000 blocks.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -26,6 +23,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from functions.operator import windows
 from shared.db import Database, Queries, Row
 from shared.http_service import error
 from shared.mortgage.application import COLUMNS, Application, Purpose, application_from_row
@@ -175,20 +173,18 @@ Cursor = tuple[datetime, str]
 
 
 def encode_cursor(created_at: datetime, app_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), app_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return windows.encode_cursor(created_at.isoformat(), app_id)
 
 
 def decode_cursor(cursor: str | None) -> Cursor | None:
     """The last row of the previous page; ValueError for what this API did not give."""
     if not cursor:
         return None
+    at, app_id = windows.cursor_parts(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, app_id = json.loads(raw)
         created_at = datetime.fromisoformat(at)
         wanted = str(uuid.UUID(app_id))
-    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError) as exc:
         raise ValueError("not a cursor") from exc
     if created_at.tzinfo is None:
         raise ValueError("not a cursor")
@@ -274,7 +270,7 @@ def _detail(tx: Queries, app_id: str) -> ApplicationDetail | None:
             StatusChangeView(
                 from_status=h["from_status"],
                 to_status=h["to_status"],
-                changed_at=timestamp(h["changed_at"]),
+                changed_at=windows.iso(h["changed_at"]),
             )
             for h in history
         ],
@@ -331,8 +327,8 @@ def _view(row: Row, app: Application, debts: list[Row], documents: list[Row]) ->
             received=progress.documents_received, required=progress.documents_required
         ),
         progress=progress.percent / 100,
-        created_at=timestamp(app.created_at),
-        updated_at=timestamp(row["updated_at"]),
+        created_at=windows.iso(app.created_at),
+        updated_at=windows.iso(row["updated_at"]),
     )
 
 
@@ -350,10 +346,6 @@ def ratios(app: Application, listed_debts: list[Decimal]) -> Ratios | None:
 
 def money(amount: Decimal) -> str:
     return str(cents(amount))
-
-
-def timestamp(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _day(day: date) -> str:

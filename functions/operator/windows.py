@@ -68,20 +68,34 @@ class Window:
         return {"since": iso(self.since), "until": iso(self.until), "hours": len(hours)}
 
 
-def iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def iso(at: float | datetime) -> str:
+    """UTC, to the millisecond, with a Z: how every time in the API is written."""
+    moment = at if isinstance(at, datetime) else datetime.fromtimestamp(at, UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def encode_cursor(at: float, key: str) -> str:
+def encode_cursor(at: float | str, key: str) -> str:
+    """The last item of a page: its sort value and its id (keyset paging)."""
     raw = json.dumps([at, key], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[float, str] | None:
-    if not cursor:
-        return None
+def cursor_parts(cursor: str) -> tuple[Any, str]:
+    """What ``encode_cursor`` wrote; BadQuery for anything else."""
     try:
         at, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return float(at), str(key)
     except (ValueError, TypeError) as exc:
         raise BadQuery("cursor is not one this API gave") from exc
+    if not isinstance(key, str):
+        raise BadQuery("cursor is not one this API gave")
+    return at, key
+
+
+def decode_cursor(cursor: str | None) -> tuple[float, str] | None:
+    """A monitor page's cursor: (Unix time, document id)."""
+    if not cursor:
+        return None
+    at, key = cursor_parts(cursor)
+    if not isinstance(at, int | float):
+        raise BadQuery("cursor is not one this API gave")
+    return float(at), key

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from functions.operator.windows import encode_cursor
 from shared.bus import Bus
 from shared.contracts import MonitorEvent
 from shared.db import Database
@@ -211,8 +212,11 @@ def test_executions_filter_by_tool_and_outcome(harness: OperatorHarness) -> None
     assert get("/tool-execution/api/executions", params={"outcome": "meh"}).status_code == 400
 
 
-def _read_feed(harness: OperatorHarness, url: str, want: str, found: dict[str, Any]) -> None:
-    with harness.http.stream("GET", url, headers={"Origin": "http://pages.test"}) as stream:
+def _read_feed(
+    harness: OperatorHarness, url: str, want: str, found: dict[str, Any], last_id: str = ""
+) -> None:
+    headers = {"Origin": "http://pages.test", **({"Last-Event-ID": last_id} if last_id else {})}
+    with harness.http.stream("GET", url, headers=headers) as stream:
         found["status"] = stream.status_code
         found["cors"] = stream.headers.get("access-control-allow-origin")
         event = ""
@@ -241,6 +245,28 @@ def test_the_live_feed_shows_a_new_turn_as_it_lands(harness: OperatorHarness) ->
     assert found["status"] == 200 and found["cors"] == "http://pages.test"
     assert found["turn"]["reply"] == "I added buy milk."
     assert found["turn"]["tool_calls"][0]["name"] == "add_todo"
+
+
+def test_the_live_feed_catches_up_from_the_last_event_id_and_ignores_a_foreign_one(
+    harness: OperatorHarness,
+) -> None:
+    for event in turn_events("missed1", at=time.time()):
+        harness.deliver(event)
+    _signed_in(harness)
+    for last_id, want in ((encode_cursor(time.time() - 300, "x"), "missed1"), ("garbage", None)):
+        url = harness.http.post("/agent-monitor/api/live-ticket").json()["url"]
+        found: dict[str, Any] = {}
+        reader = threading.Thread(
+            target=_read_feed,
+            args=(harness, url.replace("http://testserver", ""), want or "later1", found, last_id),
+        )
+        reader.start()
+        if want is None:  # nothing to catch up on: the feed still works
+            time.sleep(1.0)
+            for event in turn_events("later1"):
+                harness.deliver(event)
+        reader.join(10)
+        assert found["status"] == 200 and found["turn"]["turn_id"] == (want or "later1")
 
 
 def test_the_live_feed_refuses_a_forged_or_stale_ticket(
