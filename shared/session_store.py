@@ -4,7 +4,8 @@ Layout (every collection name takes the configured prefix, for test isolation):
   sessions/{session_id}                      user, channel, relay_id, providers, status
   sessions/{session_id}/turns/{turn_id}      transcript, reply, timings.{stage}, cancelled
   sessions/{session_id}/memory/{user_id}     the conversation so far, for that user only
-Each turn is its own document, so concurrent stages never contend on one hot document.
+Each turn is its own document, so concurrent stages never contend on one hot document; its
+fields are one typed model, ``shared.turn_record.TurnRecord``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.cloud import firestore
+
+from shared.turn_record import StageSpan, TurnRecord, TurnSource
 
 SESSION_TTL_SECONDS = 7 * 24 * 3600
 _STAGE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -93,45 +96,55 @@ class SessionStore:
         session_id: str,
         turn_id: str,
         *,
-        source: str,
+        source: TurnSource,
         received_at: float,
         text: str | None = None,
     ) -> None:
         # Only fields no other stage writes: this may land after the stt stage's own update.
-        fields: dict[str, Any] = {
-            "source": source,
-            "created_at": received_at,
-            "expires_at": _expiry(received_at),
-            "timings": {"received": {"started_at": received_at, "ended_at": received_at}},
-        }
+        opened = TurnRecord(
+            source=source,
+            created_at=received_at,
+            expires_at=_expiry(received_at),
+            timings={"received": StageSpan(started_at=received_at, ended_at=received_at)},
+        )
         if text is not None:
-            fields["typed_text"] = text
-        self._turn(session_id, turn_id).set(fields, merge=True)
+            opened.typed_text = text
+        self.update_turn(session_id, turn_id, opened)
 
-    def get_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
+    def get_turn(self, session_id: str, turn_id: str) -> TurnRecord | None:
         snap = self._turn(session_id, turn_id).get()
-        return snap.to_dict() if snap.exists else None
+        return TurnRecord.model_validate(snap.to_dict() or {}) if snap.exists else None
 
     def record_stage(
         self, session_id: str, turn_id: str, stage: str, started_at: float, ended_at: float
     ) -> None:
         if not _STAGE.match(stage):
             raise ValueError(f"bad stage name {stage!r}")
-        self._turn(session_id, turn_id).set(
-            {"timings": {stage: {"started_at": started_at, "ended_at": ended_at}}}, merge=True
-        )
+        span = StageSpan(started_at=started_at, ended_at=ended_at)
+        self.update_turn(session_id, turn_id, TurnRecord(timings={stage: span}))
 
-    def update_turn(self, session_id: str, turn_id: str, **fields: Any) -> None:
-        self._turn(session_id, turn_id).set(fields, merge=True)
+    def update_turn(self, session_id: str, turn_id: str, update: TurnRecord) -> None:
+        """Merge the fields ``update`` sets into the turn (its ``timings`` map stage by stage)."""
+        self._turn(session_id, turn_id).set(update.for_write(), merge=True)
+
+    def sentence_spoken(
+        self, session_id: str, turn_id: str, index: int, stage: str, span: StageSpan
+    ) -> None:
+        """tts spoke sentence ``index``: added to the set of spoken sentences, never a copy."""
+        self._turn(session_id, turn_id).set(
+            {
+                "tts_sentences_done": firestore.ArrayUnion([index]),
+                "timings": {stage: span.model_dump()},
+            },
+            merge=True,
+        )
 
     def mark_cancelled(self, session_id: str, turn_id: str) -> None:
-        self._turn(session_id, turn_id).set(
-            {"cancelled": True, "cancelled_at": time.time()}, merge=True
-        )
+        self.update_turn(session_id, turn_id, TurnRecord(cancelled=True, cancelled_at=time.time()))
 
     def is_cancelled(self, session_id: str, turn_id: str) -> bool:
         turn = self.get_turn(session_id, turn_id)
-        return bool(turn and turn.get("cancelled"))
+        return bool(turn and turn.cancelled)
 
     # ---- per-user choices ---------------------------------------------------------------------
     def _prefs(self, user_id: str) -> Any:

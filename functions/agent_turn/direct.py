@@ -22,6 +22,7 @@ from functions.agent_turn.transfer import transfer_of
 from functions.agent_turn.turn_records import Delivery
 from shared.contracts import Id, VoiceTranscript
 from shared.session_store import Session
+from shared.turn_record import TurnRecord
 from shared.ws_protocol import LlmProvider
 
 Metadata = dict[str, str | int | float | bool | None]
@@ -122,7 +123,7 @@ class DirectTurns:
             session.id, turn_id, source="api", received_at=started, text=request.prompt
         )
         if request.metadata:
-            self.store.update_turn(session.id, turn_id, metadata=request.metadata)
+            self.store.update_turn(session.id, turn_id, TurnRecord(metadata=request.metadata))
         return VoiceTranscript(
             session_id=session.id,
             turn_id=turn_id,
@@ -133,17 +134,17 @@ class DirectTurns:
         )
 
     def _replay(self, session: Session, turn_id: str) -> ProcessResponse | None:
-        turn = self.store.get_turn(session.id, turn_id) or {}
-        if not turn.get("agent_done"):
+        turn = self.store.get_turn(session.id, turn_id) or TurnRecord()
+        if not turn.agent_done:
             return None
         return ProcessResponse(
-            response=str(turn.get("reply", "")),
-            transfer=turn.get("transfer"),
+            response=turn.reply or "",
+            transfer=turn.transfer,
             processing_time_ms=0.0,
             session_id=session.id,
             turn_id=turn_id,
-            domain=str(turn.get("domain", "")),
-            answered_by=str(turn.get("answered_by", "")),
+            domain=turn.domain or "",
+            answered_by=turn.answered_by or "",
             replayed=True,
         )
 

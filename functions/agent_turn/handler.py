@@ -59,6 +59,7 @@ from shared.handlers.text_limits import truncated
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
 from shared.tracing import current_trace
+from shared.turn_record import TurnRecord
 from shared.ws_protocol import AgentFinal, Error, OutboundClientEvent
 
 log = logging.getLogger(__name__)
@@ -170,14 +171,12 @@ class AgentTurnHandler:
             return None
         return session
 
-    def _turn_is_open(
-        self, session: Session, message: VoiceTranscript, turn: dict[str, Any]
-    ) -> bool:
+    def _turn_is_open(self, session: Session, message: VoiceTranscript, turn: TurnRecord) -> bool:
         """False for a turn already finished (a redelivery) or cancelled by the caller."""
-        if turn.get("agent_done"):
+        if turn.agent_done:
             log.info("duplicate delivery of a finished turn; skipped")
             return False
-        if turn.get("cancelled"):
+        if turn.cancelled:
             detail = "cancelled before the agent ran"
             best_effort(
                 "monitor report", lambda: report(self.bus, message, "cancelled", [], detail=detail)
@@ -302,7 +301,7 @@ class AgentTurnHandler:
         best_effort(
             "turn update",
             lambda: self.store.update_turn(
-                session.id, message.turn_id, status="failed", agent_done=True
+                session.id, message.turn_id, TurnRecord(status="failed", agent_done=True)
             ),
         )
         timing = StageTiming(stage="agent", started_at=started, ended_at=time.time())

@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage
 
 from functions.agent_turn.agent import memory
 from shared.session_store import Session, SessionStore
+from shared.turn_record import TurnRecord
 
 # Firestore reads are network waits: a few threads serve every turn of the instance.
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="turn-read")
@@ -28,7 +29,7 @@ class TurnReads:
         *,
         wants_saved_model: bool = True,
     ):
-        self._turn: Future[dict[str, Any] | None] | None = (
+        self._turn: Future[TurnRecord | None] | None = (
             _pool.submit(store.get_turn, session_id, turn_id) if turn_id else None
         )
         self._memory: Future[list[dict[str, Any]]] = _pool.submit(
@@ -44,8 +45,8 @@ class TurnReads:
         wants = has_settings and not session.llm_provider
         return cls(store, session.id, session.user_id, wants_saved_model=wants)
 
-    def turn(self) -> dict[str, Any]:
-        return (self._turn.result() if self._turn is not None else None) or {}
+    def turn(self) -> TurnRecord:
+        return (self._turn.result() if self._turn is not None else None) or TurnRecord()
 
     def history(self) -> list[BaseMessage]:
         return memory.from_store(self._memory.result())

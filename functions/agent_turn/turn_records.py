@@ -15,6 +15,7 @@ from shared.handlers import channel_of, tell_monitor
 from shared.handlers.text_limits import declared_max_length, truncated
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
+from shared.turn_record import TurnRecord, spans
 from shared.ws_protocol import MAX_PASSED_OVER, AgentFinal, PassedOver
 
 SERVICE = "agent_turn"
@@ -62,9 +63,7 @@ def store_answered_turn(
     outcome: AgentOutcome,
     timings: list[StageTiming],
 ) -> None:
-    store.update_turn(
-        session.id,
-        message.turn_id,
+    answered = TurnRecord(
         transcript=message.text,
         reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
         status="timed_out" if outcome.timed_out else "answered",
@@ -74,8 +73,9 @@ def store_answered_turn(
         transfer=transfer_of(outcome),
         agent_stages_ms=outcome.stage_ms,
         tool_calls=[c.model_dump() for c in outcome.tool_calls],
-        timings={t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings},
+        timings=spans({t.stage: (t.started_at, t.ended_at) for t in timings}),
     )
+    store.update_turn(session.id, message.turn_id, answered)
 
 
 def who_answered(outcome: AgentOutcome, session: Session) -> dict[str, Any]:

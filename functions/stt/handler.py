@@ -14,7 +14,7 @@ import concurrent.futures
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from shared.session_store import Session, SessionStore
 from shared.speech import audio
 from shared.speech.base import FallbackReport, ProviderError, Transcript, run_chain
 from shared.speech.registry import ProviderRegistry
+from shared.turn_record import TurnRecord, spans
 from shared.ws_protocol import Error, Status, TranscriptFinal
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class _Reads:
     """The Firestore reads for an utterance, running while its audio is decoded."""
 
     session: concurrent.futures.Future[Session | None]
-    turn: concurrent.futures.Future[dict[str, Any] | None]
+    turn: concurrent.futures.Future[TurnRecord | None]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class _Admitted:
     """An utterance whose audio decoded, for a session its sender holds and a turn still open."""
 
     session: Session
-    turn: dict[str, Any]
+    turn: TurnRecord
     pcm: np.ndarray
     started: float
     decoded: float
@@ -165,7 +166,7 @@ class SttHandler:
             # Nothing is written to, or sent for, a session the sender does not hold.
             log.warning("utterance for an unknown session or another user; dropped")
             return None
-        turn = reads.turn.result() or {}
+        turn = reads.turn.result() or TurnRecord()
         if speculation.turn_is_settled(turn):
             log.info("utterance already transcribed or cancelled; skipped")
             return None
@@ -185,7 +186,7 @@ class SttHandler:
 
     def _keep(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
         record = speculation.kept(job.pcm, heard.transcript.text, heard.report.provider)
-        self.store.update_turn(msg.session_id, msg.turn_id, speculation=record)
+        self.store.update_turn(msg.session_id, msg.turn_id, TurnRecord(speculation=record))
         log.info("speculative transcript kept", extra=_work_logged(job, heard))
 
     def _publish(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
@@ -228,17 +229,14 @@ class SttHandler:
     def _record(
         self, msg: VoiceUtterance, text: str, report: FallbackReport, timings: list[StageTiming]
     ) -> None:
-        self.store.update_turn(
-            msg.session_id,
-            msg.turn_id,
+        heard = TurnRecord(
             stt_done=True,
             transcript=text,
             stt_provider=report.provider,
             status="transcribed" if text else "no_speech",
-            timings={
-                t.stage: {"started_at": t.started_at, "ended_at": t.ended_at} for t in timings
-            },
+            timings=spans({t.stage: (t.started_at, t.ended_at) for t in timings}),
         )
+        self.store.update_turn(msg.session_id, msg.turn_id, heard)
 
     def _tell_monitor(
         self,
@@ -322,9 +320,8 @@ class SttHandler:
             Error(code=code, message=message, turn_id=msg.turn_id),
             f"error:{code}",
         )  # type: ignore[arg-type]
-        self.store.update_turn(
-            msg.session_id, msg.turn_id, stt_done=True, status="rejected", error=code
-        )
+        rejected = TurnRecord(stt_done=True, status="rejected", error=code)
+        self.store.update_turn(msg.session_id, msg.turn_id, rejected)
         tell_monitor(
             self.bus,
             SERVICE,

@@ -8,13 +8,11 @@ values in, decisions out; the handler does the reading, writing and telling.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from shared.speech import vad
 from shared.speech.base import Transcript
+from shared.turn_record import KeptSpeculation, TurnRecord
 
 SAMPLE_RATE = 16_000
 # A snapshot is worth transcribing only if it ends between words (a quiet 30 ms frame)...
@@ -30,14 +28,14 @@ def is_stale(ended_at: float, now: float) -> bool:
     return now - ended_at > STALE_SECONDS
 
 
-def turn_is_settled(turn: Mapping[str, Any]) -> bool:
+def turn_is_settled(turn: TurnRecord) -> bool:
     """The turn was already transcribed (a redelivery) or cancelled: nothing more to do."""
-    return bool(turn.get("stt_done") or turn.get("cancelled"))
+    return turn.stt_done or turn.cancelled
 
 
-def final_under_way(turn: Mapping[str, Any]) -> bool:
+def final_under_way(turn: TurnRecord) -> bool:
     """The relay opened the turn (gave it a source): the final utterance is on its way."""
-    return bool(turn.get("source"))
+    return turn.source is not None
 
 
 def ends_in_pause(pcm: np.ndarray) -> bool:
@@ -46,23 +44,23 @@ def ends_in_pause(pcm: np.ndarray) -> bool:
     return pcm.size > PAUSE_SAMPLES and not vad.has_speech(tail, min_speech_ms=PAUSE_SPEECH_MS)
 
 
-def worth_transcribing(turn: Mapping[str, Any], pcm: np.ndarray) -> bool:
+def worth_transcribing(turn: TurnRecord, pcm: np.ndarray) -> bool:
     """A snapshot's transcript could be used: the final is not yet under way and the caller is
     between words. (The pause is checked only if the final is not under way.)"""
     return not final_under_way(turn) and ends_in_pause(pcm)
 
 
-def kept(pcm: np.ndarray, text: str, provider: str) -> dict[str, Any]:
+def kept(pcm: np.ndarray, text: str, provider: str) -> KeptSpeculation:
     """What a turn keeps of a snapshot's transcript (its ``speculation`` field)."""
-    return {"samples": int(pcm.size), "text": text, "provider": provider}
+    return KeptSpeculation(samples=int(pcm.size), text=text, provider=provider)
 
 
-def reusable_transcript(turn: Mapping[str, Any], pcm: np.ndarray) -> Transcript | None:
+def reusable_transcript(turn: TurnRecord, pcm: np.ndarray) -> Transcript | None:
     """The transcript kept from an earlier snapshot, if ``pcm`` extends that snapshot's audio
     with nothing but silence (under ``REUSE_TAIL_SPEECH_MS`` of speech); otherwise None."""
-    spec = turn.get("speculation")
-    if not spec or not 0 < int(spec["samples"]) <= pcm.size:
+    spec = turn.speculation
+    if spec is None or not 0 < spec.samples <= pcm.size:
         return None
-    if vad.has_speech(pcm[int(spec["samples"]) :], min_speech_ms=REUSE_TAIL_SPEECH_MS):
+    if vad.has_speech(pcm[spec.samples :], min_speech_ms=REUSE_TAIL_SPEECH_MS):
         return None
-    return Transcript(spec["text"], spec["provider"], no_speech=not spec["text"])
+    return Transcript(spec.text, spec.provider, no_speech=not spec.text)

@@ -17,8 +17,6 @@ import logging
 import time
 from typing import Any
 
-from google.cloud import firestore
-
 from shared import topics
 from shared.bus import Bus, InboundMessage
 from shared.contracts import AgentReply, MonitorEvent, StageTiming
@@ -29,6 +27,7 @@ from shared.outbound import send_to_client
 from shared.session_store import Session, SessionStore
 from shared.speech.base import FallbackReport, ProviderError, SpeechAudio, run_chain
 from shared.speech.registry import ProviderRegistry
+from shared.turn_record import StageSpan, TurnRecord
 from shared.ws_protocol import AudioOut, Error, Greeting
 
 log = logging.getLogger(__name__)
@@ -51,14 +50,14 @@ class TtsHandler:
         started = time.time()
         turn_f = _io.submit(self.store.get_turn, msg.session_id, msg.turn_id)
         session = self.store.get_session(msg.session_id)
-        turn = turn_f.result() or {}
+        turn = turn_f.result() or TurnRecord()
         if session is None:
             log.warning("reply for an unknown session; dropped")
             return
-        if turn.get("cancelled"):
+        if turn.cancelled:
             log.info("turn cancelled; sentence not spoken")
             return
-        if msg.sentence_index in (turn.get("tts_sentences_done") or []):
+        if msg.sentence_index in turn.tts_sentences_done:
             log.info("sentence already spoken; skipped")
             return
         report = FallbackReport()
@@ -151,11 +150,12 @@ class TtsHandler:
         timings = [StageTiming(stage=stage, started_at=started, ended_at=sent)]
         best_effort(
             "turn update",
-            lambda: self.store.update_turn(
+            lambda: self.store.sentence_spoken(
                 msg.session_id,
                 msg.turn_id,
-                tts_sentences_done=firestore.ArrayUnion([msg.sentence_index]),
-                timings={stage: {"started_at": started, "ended_at": sent}},
+                msg.sentence_index,
+                stage,
+                StageSpan(started_at=started, ended_at=sent),
             ),
         )
         if not (report.failures or msg.sentence_index == 0):

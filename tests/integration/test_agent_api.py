@@ -28,6 +28,7 @@ from shared.db import Database
 from shared.service_auth import SharedCredential
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
+from shared.turn_record import TurnRecord
 from tests.fakes.llm_script import Fail, Text
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -113,8 +114,8 @@ def test_a_turn_over_http_acts_and_the_session_continues(
     assert [t.title for t in todos_of(db, user.id)] == ["buy milk"]
     session = store.get_session(session_id)
     assert session is not None and session.channel == "api" and session.user_id == user.id
-    turn = store.get_turn(session_id, body["turn_id"]) or {}
-    assert turn["status"] == "answered" and turn["metadata"] == {"source": "crm"}
+    turn = store.get_turn(session_id, body["turn_id"]) or TurnRecord()
+    assert turn.status == "answered" and turn.metadata == {"source": "crm"}
     # The same session remembers: "make it high priority" refers back to the todo just added.
     second = _ask(api, user.id, session_id, "make it high priority")
     assert second.status_code == 200, second.text
@@ -234,9 +235,9 @@ def test_a_saved_language_model_answers_the_users_voice_turns(
         # "hello there" names no domain, so the cloud model classifies it first, then answers.
         fake.script(Text("general"), Text("Hello Ada, the cloud model is answering."))
         handler.handle(_transcript(session, "t1", "hello there"))
-        turn = store.get_turn(session.id, "t1") or {}
-        assert turn["answered_by"] == "openai", turn
-        assert turn["reply"] == "Hello Ada, the cloud model is answering."
+        turn = store.get_turn(session.id, "t1") or TurnRecord()
+        assert turn.answered_by == "openai", turn
+        assert turn.reply == "Hello Ada, the cloud model is answering."
 
 
 def _agent_final(outbound: Any) -> dict[str, Any]:
@@ -258,7 +259,7 @@ def test_a_chosen_model_with_no_key_is_named_as_passed_over(
     final = _agent_final(outbound)
     assert final["answered_by"] == "rules"
     assert final["passed_over"] == [{"provider": "openai", "reason": "not_configured"}]
-    assert (store.get_turn(session.id, "t1") or {})["answered_by"] == "rules"
+    assert (store.get_turn(session.id, "t1") or TurnRecord()).answered_by == "rules"
 
 
 def test_a_saved_model_with_no_key_is_named_as_passed_over(

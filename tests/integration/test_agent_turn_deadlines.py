@@ -92,7 +92,7 @@ def test_a_slow_tool_is_covered_by_a_filler_then_answered(  # type: ignore[no-un
     event = json.loads(out.data)["event"]
     assert event["type"] == "agent_final"
     assert event["text"] == "Okay, I added buy milk to your todo list."
-    assert store.get_turn(session.id, "t1")["status"] == "answered"  # type: ignore[index]
+    assert store.get_turn(session.id, "t1").status == "answered"  # type: ignore[index]
 
 
 def test_a_turn_past_its_deadline_says_so_and_is_stored_timed_out(  # type: ignore[no-untyped-def]
@@ -112,7 +112,7 @@ def test_a_turn_past_its_deadline_says_so_and_is_stored_timed_out(  # type: igno
     [final] = [json.loads(m.data)["event"] for m in outbound.drain(1.5)]  # and no error
     assert final["type"] == "agent_final" and final["text"] == TIMED_OUT
     turn = store.get_turn(session.id, "t1")
-    assert turn is not None and turn["status"] == "timed_out" and turn["agent_done"]
+    assert turn is not None and turn.status == "timed_out" and turn.agent_done
     [record] = [json.loads(m.data) for m in monitor.pull()]
     assert record["kind"] == "turn_failed" and record["detail"] == "deadline"
     assert record["text_out"] == TIMED_OUT and not record["tool_calls"][0]["ok"]

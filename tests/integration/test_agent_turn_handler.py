@@ -26,6 +26,7 @@ from shared.log import log_context
 from shared.mcp_server.dispatch import Dispatcher
 from shared.session_store import Session, SessionStore
 from shared.tracing import TraceContext
+from shared.turn_record import TurnRecord
 
 pytestmark = pytest.mark.integration
 PEPPER = b"test-pepper"
@@ -130,8 +131,8 @@ def test_a_typed_turn_adds_the_todo_and_answers(handler, session, store, db, tap
     turn = store.get_turn(session.id, "t1")
     assert (
         turn is not None
-        and turn["agent_done"]
-        and {"agent", "agent_first_sentence"} <= set(turn["timings"])
+        and turn.agent_done
+        and {"agent", "agent_first_sentence"} <= set(turn.timings)
     )
 
 
@@ -140,9 +141,8 @@ def test_redelivery_does_not_add_the_todo_twice(handler, session, store, db, tap
     message = _inbound(session, "t2", "add a todo to buy milk")
     handler.handle(message)
     handler.handle(message)  # redelivered after success
-    store.update_turn(
-        session.id, "t2", agent_done=False
-    )  # as if the first run died before marking done
+    # as if the first run died before marking done
+    store.update_turn(session.id, "t2", TurnRecord(agent_done=False))
     handler.handle(message)
     assert [t.title for t in todos_of(db, session.user_id)] == ["buy milk"]
     events = outbound.drain(1.5)
@@ -156,7 +156,7 @@ def test_memory_carries_the_conversation_to_the_next_turn(handler, session, stor
     memory = store.load_memory(session.id, session.user_id)
     humans = [m["data"]["content"] for m in memory if m["type"] == "human"]
     assert humans == ["add a todo to call mum", "what are my todos"]
-    assert "call mum" in store.get_turn(session.id, "t4")["reply"]  # type: ignore[index]
+    assert "call mum" in store.get_turn(session.id, "t4").reply  # type: ignore[union-attr]
 
 
 def test_cancelled_turn_is_not_answered(handler, session, store, db, tap) -> None:  # type: ignore[no-untyped-def]
@@ -253,8 +253,8 @@ def test_a_reply_over_the_monitor_limit_is_spoken_shown_stored_and_recorded(  # 
     assert len(record["text_out"]) == 8000 and record["text_out"].endswith("…")
     assert reply.startswith(record["text_out"][:-1])
     turn = store.get_turn(session.id, "t8")
-    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
-    assert turn["reply"].endswith("…") and reply.startswith(turn["reply"][:-1])
+    assert turn is not None and turn.status == "answered" and turn.agent_done
+    assert turn.reply.endswith("…") and reply.startswith(turn.reply[:-1])
 
 
 def test_a_sentence_over_the_piece_limit_is_cut_into_valid_pieces(  # type: ignore[no-untyped-def]
@@ -281,7 +281,7 @@ def test_a_sentence_over_the_piece_limit_is_cut_into_valid_pieces(  # type: igno
     ]
     # Cut between words: every word is spoken, none is broken.
     assert " ".join(str(p["text"]) for p in pieces).split() == words
-    assert store.get_turn(session.id, "t9")["status"] == "answered"  # type: ignore[index]
+    assert store.get_turn(session.id, "t9").status == "answered"  # type: ignore[index]
 
 
 def take_topic_down(
@@ -314,7 +314,7 @@ def test_a_reply_that_cannot_be_published_ends_in_turn_failed(  # type: ignore[n
     }
     assert outbound.drain(1.0) == []  # no agent_final after the error
     turn = store.get_turn(session.id, "t10")
-    assert turn is not None and turn["status"] == "failed" and turn["agent_done"]
+    assert turn is not None and turn.status == "failed" and turn.agent_done
     [record] = _from_agent(monitor.pull(expect=2))
     assert record["kind"] == "turn_failed" and "TimeoutError" in record["detail"]
 
@@ -357,7 +357,7 @@ def test_speech_that_cannot_follow_the_answer_is_reported_as_not_spoken(  # type
         "turn_id": "t17",
     }
     turn = store.get_turn(session.id, "t17")
-    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
+    assert turn is not None and turn.status == "answered" and turn.agent_done
 
 
 def test_a_graph_that_raises_ends_in_turn_failed(handler, session, store, tap) -> None:  # type: ignore[no-untyped-def]
@@ -370,7 +370,7 @@ def test_a_graph_that_raises_ends_in_turn_failed(handler, session, store, tap) -
     handler.handle(_inbound(session, "t11", "what are my todos"))
     [error] = _events(outbound.pull())
     assert error["type"] == "error" and error["code"] == "turn_failed"
-    assert store.get_turn(session.id, "t11")["status"] == "failed"  # type: ignore[index]
+    assert store.get_turn(session.id, "t11").status == "failed"  # type: ignore[index]
 
 
 def test_unreadable_memory_ends_in_turn_failed_not_silence(  # type: ignore[no-untyped-def]
@@ -381,7 +381,7 @@ def test_unreadable_memory_ends_in_turn_failed_not_silence(  # type: ignore[no-u
     handler.handle(_inbound(session, "t12", "what are my todos"))
     [error] = _events(outbound.pull())
     assert error["type"] == "error" and error["code"] == "turn_failed"
-    assert store.get_turn(session.id, "t12")["agent_done"] is True  # type: ignore[index]
+    assert store.get_turn(session.id, "t12").agent_done is True  # type: ignore[index]
 
 
 def test_a_failing_monitor_report_does_not_undo_the_answer(  # type: ignore[no-untyped-def]
@@ -396,7 +396,7 @@ def test_a_failing_monitor_report_does_not_undo_the_answer(  # type: ignore[no-u
     assert final["type"] == "agent_final" and "water the plants" in str(final["text"])
     assert outbound.drain(1.0) == []  # no turn_failed after the answer
     turn = store.get_turn(session.id, "t13")
-    assert turn is not None and turn["status"] == "answered" and turn["agent_done"]
+    assert turn is not None and turn.status == "answered" and turn.agent_done
     humans = [m["data"]["content"] for m in store.load_memory(session.id, session.user_id)]
     assert "add a todo to water the plants" in humans
 

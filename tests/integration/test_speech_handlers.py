@@ -135,7 +135,7 @@ def test_utterance_becomes_a_transcript_for_the_agent_and_the_client(
         "passed_over": None,  # the relay drops empty fields before the client sees them
     }
     turn = store.get_turn("sess1", "t1")
-    assert turn["stt_done"] and {"stt_decode", "stt"} <= set(turn["timings"])  # type: ignore[index]
+    assert turn.stt_done and {"stt_decode", "stt"} <= set(turn.timings)  # type: ignore[index]
     handler.handle(message)  # redelivered
     assert transcripts.drain(1.0) == []
 
@@ -210,7 +210,7 @@ def test_bad_audio_is_reported_to_the_client(
     )
     [event] = outbound.pull()
     assert json.loads(event.data)["event"]["code"] == "audio_decode_failed"
-    assert store.get_turn("sess1", "t1")["error"] == "audio_decode_failed"  # type: ignore[index]
+    assert store.get_turn("sess1", "t1").error == "audio_decode_failed"  # type: ignore[index]
 
 
 def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
@@ -229,7 +229,7 @@ def test_failing_provider_falls_back_and_the_monitor_hears_of_it(
     assert record["provider"] == "whisper" and record["channel"] == "web"
     [passed] = record["fallbacks"]
     assert passed["provider"] == "deepgram" and passed["reason"]
-    assert store.get_turn("sess1", "t1")["stt_provider"] == "whisper"  # type: ignore[index]
+    assert store.get_turn("sess1", "t1").stt_provider == "whisper"  # type: ignore[index]
     # The caller is told too, in ids the page puts into words.
     [final] = [json.loads(m.data)["event"] for m in outbound.pull()]
     assert final["stt_provider"] == "whisper"
@@ -320,7 +320,7 @@ def test_stored_audio_elsewhere_is_refused_unread(
     assert fetched == []
     assert registry.stt("whisper").calls == 0  # type: ignore[attr-defined]
     assert transcripts.drain(0.5) == []
-    assert store.get_turn("sess1", "t1")["error"] == "bad_audio"  # type: ignore[index]
+    assert store.get_turn("sess1", "t1").error == "bad_audio"  # type: ignore[index]
 
 
 def test_a_rejection_for_another_users_session_reaches_nobody(
@@ -465,5 +465,5 @@ def test_a_failing_monitor_report_does_not_unsay_the_audio(  # type: ignore[no-u
     TtsHandler(bus, store, registry).handle(_reply(0, True))  # the first piece tells the monitor
     [event] = [json.loads(m.data)["event"] for m in outbound.pull()]
     assert event["type"] == "audio_chunk" and event["is_final"] is True
-    assert store.get_turn("sess1", "t1")["tts_sentences_done"] == [0]  # type: ignore[index]
+    assert store.get_turn("sess1", "t1").tts_sentences_done == [0]  # type: ignore[index]
     assert outbound.drain(0.5) == []

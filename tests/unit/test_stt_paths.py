@@ -22,6 +22,7 @@ from shared.session_store import Session
 from shared.settings import SpeechSettings
 from shared.speech.base import ProviderError, SpeechToText, Transcript
 from shared.speech.registry import ProviderRegistry
+from shared.turn_record import KeptSpeculation, TurnRecord
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.unit
@@ -55,13 +56,13 @@ class FakeStore:
         self.reads += 1
         return self.sessions.get(session_id)
 
-    def get_turn(self, session_id: str, turn_id: str) -> dict[str, Any] | None:
+    def get_turn(self, session_id: str, turn_id: str) -> TurnRecord | None:
         self.reads += 1
         turn = self.turns.get((session_id, turn_id))
-        return dict(turn) if turn is not None else None
+        return TurnRecord.model_validate(turn) if turn is not None else None
 
-    def update_turn(self, session_id: str, turn_id: str, **fields: Any) -> None:
-        self.turns.setdefault((session_id, turn_id), {}).update(fields)
+    def update_turn(self, session_id: str, turn_id: str, update: TurnRecord) -> None:
+        self.turns.setdefault((session_id, turn_id), {}).update(update.for_write())
 
     def turn(self) -> dict[str, Any]:
         return self.turns.get(("sess1", "t1"), {})
@@ -186,7 +187,7 @@ def test_a_snapshot_mid_word_is_not_transcribed(
 def test_a_snapshot_is_not_transcribed_once_the_final_is_under_way(
     handler: SttHandler, store: FakeStore, stt: CountingSTT
 ) -> None:
-    store.update_turn("sess1", "t1", source="voice")
+    store.update_turn("sess1", "t1", TurnRecord(source="voice"))
     handler._handle(snapshot())
     assert stt.calls == 0 and "speculation" not in store.turn()
 
@@ -237,9 +238,8 @@ def test_a_final_utterance_is_published_to_the_agent_and_the_client(
 def test_a_final_utterance_after_only_silence_reuses_the_snapshot(
     handler: SttHandler, bus: FakeBus, store: FakeStore, stt: CountingSTT
 ) -> None:
-    store.update_turn(
-        "sess1", "t1", speculation={"samples": clip().size, "text": "kept", "provider": "deepgram"}
-    )
+    kept = KeptSpeculation(samples=clip().size, text="kept", provider="deepgram")
+    store.update_turn("sess1", "t1", TurnRecord(speculation=kept))
     handler._handle(utterance(np.concatenate([clip(), SILENCE_300MS])))
     assert stt.calls == 0
     assert bus.on(topics.VOICE_TRANSCRIPT)[0].text == "kept"
@@ -250,9 +250,8 @@ def test_a_final_utterance_after_only_silence_reuses_the_snapshot(
 def test_a_final_utterance_with_more_speech_is_transcribed_again(
     handler: SttHandler, store: FakeStore, stt: CountingSTT
 ) -> None:
-    store.update_turn(
-        "sess1", "t1", speculation={"samples": clip().size // 2, "text": "kept", "provider": "x"}
-    )
+    kept = KeptSpeculation(samples=clip().size // 2, text="kept", provider="x")
+    store.update_turn("sess1", "t1", TurnRecord(speculation=kept))
     handler._handle(utterance())
     assert stt.calls == 1 and store.turn()["transcript"] == CLIP["text"]
 
@@ -301,7 +300,7 @@ def test_a_settled_turn_is_skipped(
     speculative: bool,
     done: str,
 ) -> None:
-    store.update_turn("sess1", "t1", **{done: True})
+    store.update_turn("sess1", "t1", TurnRecord.model_validate({done: True}))
     handler._handle(utterance(speculative=speculative))
     assert stt.calls == 0 and bus.sent == [] and store.turn() == {done: True}
 

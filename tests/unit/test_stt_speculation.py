@@ -12,11 +12,13 @@ from functools import cache
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from functions.stt import speculation
 from functions.stt.speculation import PAUSE_SAMPLES, STALE_SECONDS
 from shared.speech import vad
 from shared.speech.base import Transcript
+from shared.turn_record import KeptSpeculation, TurnRecord
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.unit
@@ -78,7 +80,7 @@ def test_a_snapshot_from_the_future_is_not_stale() -> None:
     ("turn", "settled"),
     [
         ({}, False),
-        ({"source": "voice", "speculation": {"samples": 1}}, False),
+        ({"source": "voice", "speculation": {"samples": 1, "text": "a", "provider": "x"}}, False),
         ({"stt_done": False, "cancelled": False}, False),
         ({"stt_done": True}, True),  # a redelivered utterance
         ({"cancelled": True}, True),
@@ -86,7 +88,7 @@ def test_a_snapshot_from_the_future_is_not_stale() -> None:
     ],
 )
 def test_a_transcribed_or_cancelled_turn_is_settled(turn: dict[str, object], settled: bool) -> None:
-    assert speculation.turn_is_settled(turn) is settled
+    assert speculation.turn_is_settled(TurnRecord.model_validate(turn)) is settled
 
 
 # --- whether a snapshot is worth transcribing ----------------------------------------------------
@@ -94,12 +96,17 @@ def test_a_transcribed_or_cancelled_turn_is_settled(turn: dict[str, object], set
 
 @pytest.mark.parametrize(
     ("turn", "under_way"),
-    [({}, False), ({"source": ""}, False), ({"source": None}, False), ({"source": "voice"}, True)],
+    [
+        ({}, False),
+        ({"source": None}, False),
+        ({"source": "voice"}, True),
+        ({"source": "text"}, True),
+    ],
 )
 def test_the_final_is_under_way_once_the_relay_gave_the_turn_a_source(
     turn: dict[str, object], under_way: bool
 ) -> None:
-    assert speculation.final_under_way(turn) is under_way
+    assert speculation.final_under_way(TurnRecord.model_validate(turn)) is under_way
 
 
 def test_audio_ending_in_a_quiet_frame_ends_in_a_pause() -> None:
@@ -118,12 +125,14 @@ def test_a_pause_needs_more_than_one_frame_of_audio(samples: int, pause: bool) -
 
 def test_a_snapshot_at_a_pause_with_no_final_under_way_is_worth_transcribing() -> None:
     at_pause = join(voiced_frame(), silence(FRAME))
-    assert speculation.worth_transcribing({}, at_pause)
-    assert speculation.worth_transcribing({"speculation": {"samples": 1}}, at_pause)
+    assert speculation.worth_transcribing(TurnRecord(), at_pause)
+    assert speculation.worth_transcribing(_turn(1), at_pause)
 
 
 def test_a_snapshot_mid_word_is_not_worth_transcribing() -> None:
-    assert not speculation.worth_transcribing({}, join(silence(4 * FRAME), voiced_frame()))
+    assert not speculation.worth_transcribing(
+        TurnRecord(), join(silence(4 * FRAME), voiced_frame())
+    )
 
 
 def test_a_snapshot_is_not_worth_transcribing_once_the_final_is_under_way(
@@ -133,7 +142,7 @@ def test_a_snapshot_is_not_worth_transcribing_once_the_final_is_under_way(
         raise AssertionError("the pause need not be checked")
 
     monkeypatch.setattr(vad, "has_speech", unasked)
-    assert not speculation.worth_transcribing({"source": "voice"}, silence(4 * FRAME))
+    assert not speculation.worth_transcribing(TurnRecord(source="voice"), silence(4 * FRAME))
 
 
 # --- what a turn keeps of a snapshot's transcript ------------------------------------------------
@@ -141,15 +150,16 @@ def test_a_snapshot_is_not_worth_transcribing_once_the_final_is_under_way(
 
 def test_a_kept_snapshot_records_its_length_text_and_provider() -> None:
     kept = speculation.kept(silence(1234), " add a todo ", "whisper")
-    assert kept == {"samples": 1234, "text": " add a todo ", "provider": "whisper"}
-    assert type(kept["samples"]) is int  # stored in Firestore: not a numpy integer
+    assert kept == KeptSpeculation(samples=1234, text=" add a todo ", provider="whisper")
+    stored = TurnRecord(speculation=kept).for_write()["speculation"]
+    assert type(stored["samples"]) is int  # stored in Firestore: not a numpy integer
 
 
 # --- when a kept transcript stands in for a new one ----------------------------------------------
 
 
-def _turn(samples: int, text: str = "add a todo", provider: str = "whisper") -> dict[str, object]:
-    return {"speculation": {"samples": samples, "text": text, "provider": provider}}
+def _turn(samples: int, text: str = "add a todo", provider: str = "whisper") -> TurnRecord:
+    return TurnRecord(speculation=KeptSpeculation(samples=samples, text=text, provider=provider))
 
 
 def test_a_kept_transcript_followed_only_by_silence_is_reused() -> None:
@@ -180,14 +190,20 @@ def test_a_blip_after_the_kept_transcript_is_still_silence() -> None:
 
 @pytest.mark.parametrize(
     "turn",
-    [{}, {"speculation": None}, {"speculation": {}}, {"source": "voice", "stt_done": False}],
-    ids=["no-field", "none", "empty", "other-fields"],
+    [{}, {"speculation": None}, {"source": "voice", "stt_done": False}],
+    ids=["no-field", "none", "other-fields"],
 )
 def test_nothing_is_reused_without_a_kept_transcript(turn: dict[str, object]) -> None:
-    assert speculation.reusable_transcript(turn, silence(4800)) is None
+    assert speculation.reusable_transcript(TurnRecord.model_validate(turn), silence(4800)) is None
 
 
-@pytest.mark.parametrize("samples", [0, -1, 4801], ids=["empty", "negative", "longer"])
+@pytest.mark.parametrize("kept", [{}, {"samples": -1, "text": "a", "provider": "x"}])
+def test_a_malformed_kept_transcript_does_not_read(kept: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        TurnRecord.model_validate({"speculation": kept})
+
+
+@pytest.mark.parametrize("samples", [0, 4801], ids=["empty", "longer"])
 def test_a_kept_transcript_of_no_audio_or_more_audio_than_now_is_not_reused(samples: int) -> None:
     assert speculation.reusable_transcript(_turn(samples), silence(4800)) is None
 
