@@ -58,6 +58,7 @@ from shared.handlers.steps import best_effort
 from shared.handlers.text_limits import truncated
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
+from shared.speech.normalise import normalise as speech_normalise
 from shared.tracing import current_trace
 from shared.turn_record import TurnRecord
 from shared.ws_protocol import AgentFinal, Error, OutboundClientEvent
@@ -202,7 +203,7 @@ class AgentTurnHandler:
         return run_turn(
             self.graph(session, reads),
             history,
-            message.text,
+            speech_normalise(message.text) if message.source == "voice" else message.text,
             context,
             lambda work: self.toolbox.run(
                 work, self.turn_deadline_seconds + DEADLINE_GRACE_SECONDS

@@ -48,8 +48,11 @@ class SpeechToText(ABC):
     name: str = "stt"
 
     @abstractmethod
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
-        """Transcribe 16 kHz mono int16 PCM."""
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
+        """Transcribe 16 kHz mono int16 PCM; ``hints`` are words the caller may say (names) that
+        a provider may use to bias recognition, or ignore."""
 
     def warm_up(self) -> None:  # noqa: B027 - optional hook, most providers need nothing
         """Load models or open connections before the first caller waits for them."""

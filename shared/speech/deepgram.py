@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import wave
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -182,7 +183,10 @@ class DeepgramSTT(_DeepgramProvider, SpeechToText):
     ) -> None:
         super().__init__(api_key, base_url, model, timeout, max_retries=max_retries)
 
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
+        del hints  # not sent yet: keyterm prompting is not wired to the SDK call
         samples = np.asarray(pcm)
         if samples.size == 0:
             return Transcript("", NAME, no_speech=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,8 +19,28 @@ from shared.speech import vad
 from shared.speech.base import SAMPLE_RATE, ProviderError, SpeechToText, Transcript
 
 log = logging.getLogger(__name__)
-_PAD_SECONDS = 0.3
+# Measured on tightly cut push-to-talk clips (bench/wer.py, ADR 0007): with no lead-in the
+# first word is misheard ("Add a" -> "Add it"), and 0.3 s of tail plus a decoder bound of
+# 6 tokens/s (timestamp tokens count) cut the last word off ("... under the name").
+# The pads are targets for the silence around the speech: a clip that already has some gets less.
+_LEAD_SECONDS = 0.5
+_PAD_SECONDS = 1.0
+_QUIET = 300 / 32768  # a sample below this is silence, for measuring what the clip has
+_TOKENS_PER_SECOND = 10
+_TOKENS_EXTRA = 30
 _NO_SPEECH_THRESHOLD = 0.6
+# Words of the product's domains, given to the decoder as the previous text (after sot_prev)
+# so it spells them our way. Kept only where it does not raise the WER (bench/wer.py, ADR 0007).
+DOMAIN_WORDS = (
+    "todo",
+    "reminder",
+    "mortgage",
+    "deductible",
+    "Hanok",
+    "bulgogi",
+    "reservation",
+)
+USE_DOMAIN_PROMPT = False  # measured: espeak webm 20 -> 31 %, ulaw 37 -> 52 % with it
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -66,18 +87,35 @@ class WhisperSTT(SpeechToText):
         rng = np.random.default_rng(0)
         self._decode((rng.standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32))
 
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
         if not vad.has_speech(pcm):
             return Transcript("", self.name, no_speech=True)
         audio = pcm.astype(np.float32) / 32768.0
-        text = self._decode(audio) if self.trim_encoder else self._decode_full(audio)
+        text = self._decode(audio, hints) if self.trim_encoder else self._decode_full(audio, hints)
         text = strip_repetition(text)
         return Transcript(text, self.name, no_speech=not text)
 
-    def _decode(self, audio: np.ndarray) -> str:
+    def _prompt_text(self, hints: Sequence[str]) -> str:
+        words = [*(DOMAIN_WORDS if USE_DOMAIN_PROMPT else ()), *(h.strip() for h in hints)]
+        return ", ".join(w for w in words if w)[:400]
+
+    def _prompt(self, hints: Sequence[str]) -> list[int]:
+        text = self._prompt_text(hints)
+        if not text:
+            return [self.tokenizer.sot]
+        words = self.tokenizer.encode(" " + text + ".")[-200:]
+        return [self.tokenizer.sot_prev, *words, self.tokenizer.sot]
+
+    def _decode(self, audio: np.ndarray, hints: Sequence[str] = ()) -> str:
         import ctranslate2
 
-        padded = np.concatenate([audio, np.zeros(int(SAMPLE_RATE * _PAD_SECONDS), np.float32)])
+        loud = np.nonzero(np.abs(audio) > _QUIET)[0]
+        has_lead, has_tail = (loud[0], audio.size - 1 - loud[-1]) if loud.size else (0, 0)
+        lead = np.zeros(max(0, int(SAMPLE_RATE * _LEAD_SECONDS) - has_lead), np.float32)
+        tail = np.zeros(max(0, int(SAMPLE_RATE * _PAD_SECONDS) - has_tail), np.float32)
+        padded = np.concatenate([lead, audio, tail])
         features = self.model.feature_extractor(padded)
         frames = min(features.shape[-1] - features.shape[-1] % 2, 3000)
         encoder_input = ctranslate2.StorageView.from_array(
@@ -86,9 +124,9 @@ class WhisperSTT(SpeechToText):
         seconds = audio.size / SAMPLE_RATE
         result = self.model.model.generate(
             encoder_input,
-            [[self.tokenizer.sot]],  # timestamp mode: the model marks where speech ends
+            [self._prompt(hints)],  # ends in sot: timestamp mode marks where speech ends
             beam_size=1,
-            max_length=min(int(seconds * 6) + 12, 220),
+            max_length=min(int(seconds * _TOKENS_PER_SECOND) + _TOKENS_EXTRA, 220),
             suppress_blank=True,
             return_no_speech_prob=True,
         )[0]
@@ -97,8 +135,13 @@ class WhisperSTT(SpeechToText):
         tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
         return str(self.tokenizer.decode(tokens)).strip()
 
-    def _decode_full(self, audio: np.ndarray) -> str:
+    def _decode_full(self, audio: np.ndarray, hints: Sequence[str] = ()) -> str:
         segments, _ = self.model.transcribe(
-            audio, language="en", beam_size=1, without_timestamps=True, vad_filter=False
+            audio,
+            language="en",
+            beam_size=1,
+            without_timestamps=True,
+            vad_filter=False,
+            initial_prompt=self._prompt_text(hints) or None,
         )
         return " ".join(s.text.strip() for s in segments).strip()
