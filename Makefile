@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 
 setup: system $(STAMP)
 	@bash scripts/vendor-web.sh
+	@bash scripts/fetch-models.sh
 
 system:
 	@bash scripts/setup-system.sh

@@ -1,6 +1,8 @@
 """``make bench``: start the local stack on free ports, run the benchmarks, write the figures.
 
-``python -m bench.run [typed|tools|hanok|voice|operator|sign_in|llm|all]`` (default all).
+``python -m bench.run [typed|tools|hanok|voice|operator|sign_in|llm|turn_taking|all]``
+(default all); ``turn_taking`` needs no stack. ``python -m bench.run wer`` (or ``-m bench.wer``):
+the offline STT's word error rate by clip set, no stack.
 Results go to bench/results/*.json. The sign-in benchmark runs last on the shared stack: its
 sprays lock addresses and pause sign-in by PIN alone on that stack. The cloud-model benchmark
 (``llm``) needs the agent on another provider, so it gets a stack of its own, started after
@@ -19,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    barge_in,
     hanok_booking,
     llm_stream,
     operator_feed,
     sign_in,
     tools_mcp,
+    turn_taking,
     typed_turn,
     voice,
 )
@@ -52,7 +56,7 @@ def _write(name: str, figures: dict[str, Any]) -> Path:
     return out
 
 
-SHARED = ("typed", "tools", "hanok", "voice", "operator", "sign_in")
+SHARED = ("typed", "tools", "hanok", "voice", "barge_in", "operator", "sign_in")
 
 
 def _stack_env() -> dict[str, str]:
@@ -70,11 +74,24 @@ def _stack_env() -> dict[str, str]:
 
 def main() -> int:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if which not in (*SHARED, "llm", "all"):
-        print(f"usage: python -m bench.run [{'|'.join(SHARED)}|llm|all]", file=sys.stderr)
+    if which == "wer":  # no stack: the offline STT on the fixture clips, in process
+        from bench import wer
+
+        figures = wer.run()
+        wer.print_report(figures)
+        print(f"written to {_write('wer', figures).relative_to(RESULTS.parents[1])}")
+        return 0
+    if which not in (*SHARED, "llm", "turn_taking", "all"):
+        print(
+            f"usage: python -m bench.run [{'|'.join(SHARED)}|llm|turn_taking|all]", file=sys.stderr
+        )
         return 2
     written = []
-    if which != "llm":
+    if which in ("turn_taking", "all"):  # no stack: the capture and the model, in process
+        figures = turn_taking.run()
+        turn_taking.print_report(figures)
+        written.append(_write("turn_taking", figures))
+    if which not in ("llm", "turn_taking"):
         written += _on_shared_stack(which)
     if which in ("llm", "all"):
         written.append(_llm_stream())
@@ -119,6 +136,10 @@ def _on_shared_stack(which: str) -> list[Path]:
             figures = voice.run(stack, repeats=3)
             voice.print_report(figures)
             written.append(_write("voice", figures))
+        if which in ("barge_in", "all"):
+            figures = barge_in.run(stack)
+            barge_in.print_report(figures)
+            written.append(_write("barge_in", figures))
         if which in ("operator", "all"):
             figures = operator_feed.run(stack)
             operator_feed.print_report(figures)

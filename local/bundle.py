@@ -61,6 +61,11 @@ def build(dist: Path = DIST) -> list[Path]:
         for name in ("Dockerfile", "requirements.txt"):
             _add_file(archive, ROOT / "websocket_relay" / name, name)
         _add_tree(archive, ROOT / "shared", "shared/")
+        # The end-of-turn model (ADR 0018), fetched by `make setup` into the git-ignored cache.
+        model = ROOT / ".models" / "smart-turn-v3.2-cpu.onnx"
+        if not model.is_file():
+            raise SystemExit(f"{model} is missing: run scripts/fetch-models.sh")
+        _add_file(archive, model, ".models/smart-turn-v3.2-cpu.onnx")
     built.append(target)
     return built
 

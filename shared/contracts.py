@@ -58,6 +58,12 @@ class VoiceUtterance(Contract):
         description="sent at a pause before the end of speech is certain: transcribe and keep "
         "the result for the final utterance of the same turn, publish nothing",
     )
+    purpose: Literal["turn", "barge_check"] = Field(
+        default="turn",
+        description="barge_check: speech heard over a playing reply; transcribe it, keep the "
+        "result for the same turn and send only its text back to the relay (barge_check), "
+        "publish no transcript",
+    )
 
 
 class VoiceTranscript(Contract):

@@ -143,6 +143,13 @@ class RelaySettings(DatabaseSettings):
     audio_bucket: str = "convonet-audio"
     vad_silence_ms: int = Field(default=300, ge=90, le=3000, description="hands-free end of speech")
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    turn_model: bool = Field(
+        default=True, description="hands-free: end turns with the Smart Turn model (ADR 0018)"
+    )
+    turn_min_silence_ms: int = Field(default=180, ge=60, le=3000, description="first model check")
+    turn_max_silence_ms: int = Field(default=700, ge=90, le=5000, description="end whatever")
+    turn_dictation_max_silence_ms: int = Field(default=1600, ge=90, le=8000)
+    turn_threshold: float = Field(default=0.9, gt=0, le=1, description="P(complete) to end")
     speculate_every_ms: int = Field(
         default=250,
         ge=0,

@@ -113,3 +113,29 @@ HTTP_FUNCTIONS = (
 def relay_subscription(relay_id: str) -> str:
     """Each relay instance has its own subscription to ``session-outbound``."""
     return f"{SESSION_OUTBOUND}-relay-{relay_id}"
+
+
+@dataclass(frozen=True)
+class RelaySubscription:
+    """The facts of a relay instance's own ``session-outbound`` subscription, which the
+    instance creates at start and deletes on shutdown (terraform/modules/relay/iam.tf grants
+    exactly that; Terraform declares no subscription of its own for it)."""
+
+    topic: str = SESSION_OUTBOUND
+    ack_deadline_seconds: int = 10
+    message_ordering: bool = True  # a turn's pieces reach the caller in order
+    filter_attribute: str = "relay_id"  # production delivers only this instance's sessions
+    min_ttl_days: int = 1  # Pub/Sub's shortest expiration; an idle instance's is removed
+    flow_control_max_messages: int = 500
+
+    def name(self, relay_id: str) -> str:
+        return relay_subscription(relay_id)
+
+    def filter(self, relay_id: str) -> str:
+        return f'attributes.{self.filter_attribute} = "{relay_id}"'
+
+    def ttl_days(self, wanted: int) -> int:
+        return max(wanted, self.min_ttl_days)
+
+
+RELAY_SUBSCRIPTION = RelaySubscription()

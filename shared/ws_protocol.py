@@ -243,9 +243,26 @@ class Error(_Frame):
     turn_id: str | None = None
 
 
+class BargeCheck(_Frame):
+    """What the caller said over a playing reply (a ``voice-utterance`` with ``purpose:
+    "barge_check"``), sent by ``stt`` to the relay, which decides from it whether the reply was
+    interrupted; the relay keeps it (the client never receives it)."""
+
+    type: Literal["barge_check"] = "barge_check"
+    turn_id: str  # the caller's utterance, not the reply
+    text: str = Field(default="", max_length=4000)
+
+
 # Events produced by functions and delivered through `session-outbound`.
 OutboundClientEvent = Annotated[
-    Status | ProcessingStart | TranscriptFinal | AgentFinal | AudioOut | Greeting | Error,
+    Status
+    | ProcessingStart
+    | TranscriptFinal
+    | AgentFinal
+    | AudioOut
+    | Greeting
+    | Error
+    | BargeCheck,
     Field(discriminator="type"),
 ]
 ServerFrame = AuthOk | HeartbeatAck | OutboundClientEvent

@@ -22,6 +22,7 @@ from shared.speech.formats import (
     check_header,
     kind_of,
 )
+from shared.speech.turn_taking import TurnPolicy, TurnScorer
 from shared.speech.vad import Endpointer, EndpointEvent
 
 DEFAULT_MIME = "audio/webm;codecs=opus"
@@ -201,13 +202,19 @@ def _check_type(mime_type: str, sample_rate: int | None) -> None:
 
 @dataclass
 class StreamingCapture:
-    """Hands-free: 16-bit PCM ``audio_frame``s; server-side VAD finds where speech ends."""
+    """Hands-free: 16-bit PCM ``audio_frame``s; server-side VAD finds where speech ends.
+
+    With a ``turn_model`` the end of a turn is decided by ``turn_policy`` (the model asked at
+    short silences) instead of a fixed ``silence_ms``.
+    """
 
     limits: Limits
     sample_rate: int
     silence_ms: int
     aggressiveness: int
     language: str = "en"
+    turn_model: TurnScorer | None = None
+    turn_policy: TurnPolicy | None = None
     next_sequence: int = 0
     turn_id: str | None = None
     speech_started_at: float = 0.0
@@ -222,6 +229,8 @@ class StreamingCapture:
             sample_rate=self.sample_rate,
             silence_ms=self.silence_ms,
             aggressiveness=self.aggressiveness,
+            turn_model=self.turn_model,
+            policy=self.turn_policy or TurnPolicy(),
         )
 
     def add(self, sequence: int, data_b64: str) -> list[tuple[str, Utterance | None]]:

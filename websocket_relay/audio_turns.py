@@ -1,5 +1,6 @@
 """The audio side of a caller's connection: recordings, hands-free capture, barge-in, and the
-``voice-utterance`` messages they become."""
+``voice-utterance`` messages they become. Whether speech over a reply interrupts it is decided
+by barge.py (the state) and backchannel.py (the words); this acts on its decisions."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from shared import audio_store, topics
 from shared.contracts import AudioPayload, VoiceUtterance
 from shared.log import log_context
 from shared.session_store import Session
+from shared.speech.turn_end import shared_model_or_none
+from shared.speech.turn_taking import TurnPolicy
 from shared.tracing import TraceContext
 from shared.ws_protocol import (
     AudioChunk,
     AudioFrame,
+    BargeCheck,
     ClientFrame,
     EndUtterance,
     ProcessingStart,
@@ -31,6 +35,8 @@ from websocket_relay.audio_input import (
     StreamingCapture,
     Utterance,
 )
+from websocket_relay.backchannel import classify
+from websocket_relay.barge import BargeIn, Decision
 
 if TYPE_CHECKING:
     from websocket_relay.connection import ClientConnection
@@ -45,10 +51,14 @@ class AudioTurns:
         self.conn = conn
         self.recording: BatchRecording | None = None
         self.streaming: StreamingCapture | None = None
+        self.barge = BargeIn()
+        self._check_timer: asyncio.TimerHandle | None = None
 
     def reset(self) -> None:
         self.recording = None
         self.streaming = None
+        self.barge.finish()
+        self._stop_check_timer()
 
     def _limits(self) -> Limits:
         s = self.conn.svc.settings
@@ -66,8 +76,14 @@ class AudioTurns:
                 raise AudioInputError(
                     "not_recording", "send start_recording with stt_mode streaming first"
                 )
-            for kind, utterance in self.streaming.add(frame.sequence, frame.data_b64):
+            capture = self.streaming
+            if capture.turn_model is None:
+                events = capture.add(frame.sequence, frame.data_b64)
+            else:  # the turn model may run on this frame (~60-100 ms on 2 cores): off the loop
+                events = await asyncio.to_thread(capture.add, frame.sequence, frame.data_b64)
+            for kind, utterance in events:
                 await self.on_endpoint(kind, utterance)
+            await self._speech_goes_on()
         elif isinstance(frame, EndUtterance):
             await self.on_end_utterance()
 
@@ -82,6 +98,13 @@ class AudioTurns:
                 s.vad_silence_ms,
                 s.vad_aggressiveness,
                 frame.language,
+                turn_model=await asyncio.to_thread(shared_model_or_none) if s.turn_model else None,
+                turn_policy=TurnPolicy(
+                    s.turn_min_silence_ms,
+                    s.turn_max_silence_ms,
+                    s.turn_threshold,
+                    dictation_max_silence_ms=s.turn_dictation_max_silence_ms,
+                ),
             )
             await self.conn.send(Status(message="listening"))
             return
@@ -137,16 +160,91 @@ class AudioTurns:
 
     async def on_endpoint(self, kind: str, utterance: Utterance | None) -> None:
         if kind == "speech_started":
-            barged = self.conn.playback.barge_in(time.time())
-            if barged is not None:
-                await self.conn.cancel_turn(barged)
-                await self.conn.send(Status(message="barge_in", turn_id=barged))
-            await self.conn.send(Status(message="speech_started"))
+            await self._speech_started()
         elif kind == "pause" and utterance is not None:
             await self.publish_speculation(utterance)
+        elif utterance is not None and self.barge.burst_open:
+            await self._check_burst(utterance)
         elif utterance is not None:
-            await self.conn.send(Status(message="speech_ended", turn_id=utterance.turn_id))
-            await self.publish_utterance(utterance)
+            await self._utterance_ended(utterance)
+
+    async def _utterance_ended(self, utterance: Utterance) -> None:
+        await self.conn.send(Status(message="speech_ended", turn_id=utterance.turn_id))
+        await self.publish_utterance(utterance)
+
+    # ---- barge-in -----------------------------------------------------------------------------
+    def _position_ms(self) -> int:
+        return self.streaming.endpointer.position_ms if self.streaming else 0
+
+    async def _speech_started(self) -> None:
+        """Speech over a playing reply holds it (a candidate interruption) until decided."""
+        playing = self.conn.playback.barge_in(time.time())
+        if self.barge.speech_started(playing, self._position_ms(), time.time()):
+            await self.conn.send(Status(message="maybe_interrupt", turn_id=playing))
+        await self.conn.send(Status(message="speech_started"))
+
+    async def _speech_goes_on(self) -> None:
+        speaking = self.streaming is not None and self.streaming.endpointer.in_speech
+        if speaking and self.barge.speech_goes_on(self._position_ms()) == "interrupt":
+            await self._decide("interrupt")
+
+    async def _check_burst(self, utterance: Utterance) -> None:
+        """The burst ended before the ceiling: ask stt for its words, within a bound."""
+        spoken_ms = int(max(0.0, utterance.ended_at - utterance.started_at) * 1000)
+        deadline = self.barge.speech_ended(utterance.turn_id, utterance, spoken_ms, time.time())
+        loop = asyncio.get_running_loop()
+        self._stop_check_timer()
+        self._check_timer = loop.call_at(
+            loop.time() + max(0.0, deadline - time.time()),
+            lambda: self.conn._spawn(self._check_timed_out(utterance.turn_id)),
+        )
+        try:
+            await self.publish_barge_check(utterance)
+        except Exception:
+            log.warning("barge-in check could not be published", exc_info=True)
+
+    async def on_barge_check(self, event: BargeCheck) -> None:
+        c = self.barge.candidate
+        verdict = classify(event.text, self.conn.playback.reply_text(c.turn) if c else "")
+        decision = self.barge.checked(event.turn_id, verdict)
+        log.info("barge-in checked", extra={"verdict": verdict, "decision": decision})
+        if decision is not None:
+            await self._decide(decision)
+
+    async def _check_timed_out(self, burst: str) -> None:
+        decision = self.barge.timed_out(burst, time.time())
+        if decision is not None:
+            log.info("barge-in check timed out", extra={"decision": decision})
+            await self._decide(decision)
+
+    async def _decide(self, decision: Decision) -> None:
+        self._stop_check_timer()
+        c = self.barge.finish()
+        if c is None:
+            return
+        if decision == "resume":
+            for event in c.held:
+                self.conn.forward(event)
+            await self.conn.send(Status(message="resume", turn_id=c.turn))
+            return
+        await self.conn.cancel_turn(c.turn)
+        await self.conn.send(Status(message="barge_in", turn_id=c.turn))
+        if c.utterance is not None:
+            await self._utterance_ended(c.utterance)  # the burst is the caller's next turn
+
+    def turn_cancelled(self, turn_id: str) -> None:
+        """A reply was cancelled: if it was held, stop holding it (an ended burst still becomes
+        a turn)."""
+        c = self.barge.reply_cancelled(turn_id)
+        if c is not None:
+            self._stop_check_timer()
+            if c.utterance is not None:
+                self.conn._spawn(self._utterance_ended(c.utterance))
+
+    def _stop_check_timer(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.cancel()
+            self._check_timer = None
 
     async def publish_utterance(self, utterance: Utterance) -> None:
         assert self.conn.session is not None
@@ -185,6 +283,15 @@ class AudioTurns:
             self.conn.record_stage(
                 utterance.turn_id, "utterance_published", publish_started, published
             )
+
+    async def publish_barge_check(self, utterance: Utterance) -> None:
+        """Speech heard over a reply: stt sends back its words only (``barge_check``)."""
+        assert self.conn.session is not None
+        message = self._utterance_message(
+            self.conn.session, utterance, await self._audio_payload(utterance)
+        )
+        message = message.model_copy(update={"purpose": "barge_check"})
+        await asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message)
 
     async def publish_speculation(self, utterance: Utterance) -> None:
         """At a pause, let STT start before the end of speech is certain (no reply yet)."""

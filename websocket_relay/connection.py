@@ -1,14 +1,14 @@
-"""One caller's WebSocket: frame validation, limits, sign-in, typed turns, cancel, outbound
-delivery. The audio side is in audio_turns.py, what the caller is hearing in playback.py, and
+"""One caller's WebSocket: frame validation, limits, the handlers of each frame, outbound
+delivery. The pieces take values and return decisions: sign-in and the session in
+session_open.py, which events reach the caller in delivery.py, the audio side in
+audio_turns.py (barge-in's state in barge.py), what the caller is hearing in playback.py, and
 the publishing of a typed turn in turn_publisher.py."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from websockets.frames import CloseCode
 
 from shared import topics
 from shared.bus import Bus
-from shared.contracts import SessionOutbound, VoiceTranscript
+from shared.contracts import SessionOutbound
 from shared.log import log_context
 from shared.session_store import Session, SessionStore
 from shared.settings import RelaySettings
@@ -30,6 +30,7 @@ from shared.ws_protocol import (
     AudioOut,
     Authenticate,
     AuthOk,
+    BargeCheck,
     Cancel,
     ClientFrame,
     Error,
@@ -38,12 +39,14 @@ from shared.ws_protocol import (
     ProcessingStart,
     Status,
     Text,
-    TranscriptFinal,
     VoiceProviders,
 )
+from websocket_relay import session_open
 from websocket_relay.audio_input import AudioInputError
 from websocket_relay.audio_turns import AudioTurns
-from websocket_relay.auth import PinAuthenticator, SignIn
+from websocket_relay.auth import PinAuthenticator
+from websocket_relay.background import Background
+from websocket_relay.delivery import Delivery, watch_signal
 from websocket_relay.first_audio import FirstAudioReport
 from websocket_relay.frames import FrameError, parse_frame
 from websocket_relay.limits import RecentIds, TokenBucket, WindowCounter
@@ -55,7 +58,6 @@ from websocket_relay.turn_watch import TurnWatch
 log = logging.getLogger(__name__)
 _SEEN_LIMIT = 2000
 _TURNS_REMEMBERED = 256
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_ANSWER = "Sorry, no answer came back in time. Please try that again."
 
 
@@ -78,13 +80,12 @@ class ClientConnection:
         self.auth_failures = 0
         self.current_turn: str | None = None
         self.turns = RecentIds(_TURNS_REMEMBERED)  # turns this connection opened
-        self.cancelled_turns = RecentIds(_TURNS_REMEMBERED)
-        self._seen = RecentIds(_SEEN_LIMIT)
+        self.delivery = Delivery(_SEEN_LIMIT, _TURNS_REMEMBERED)
         self._send_lock = asyncio.Lock()
+        self.background = Background()
         self.audio = AudioTurns(self)
         self.playback = Playback()  # what the caller is hearing, so speech over it barges in
         self.first_audio = FirstAudioReport(services.bus, self.record_stage, _TURNS_REMEMBERED)
-        self._tasks: set[asyncio.Task[None]] = set()
         self.frame_rate = TokenBucket(s.max_frames_per_second, s.frame_burst)
         self.dropped_frames = WindowCounter(s.frame_burst, 10.0)
         self.turn_rate = WindowCounter(s.max_turns_per_minute, 60.0)
@@ -92,13 +93,13 @@ class ClientConnection:
         self.closing = False
 
     @property
+    def cancelled_turns(self) -> RecentIds:
+        return self.delivery.cancelled
+
+    @property
     def speaking_turn(self) -> str | None:
         """The turn whose reply the caller is hearing."""
         return self.playback.turn
-
-    @property
-    def speaking_until(self) -> float:
-        return self.playback.until
 
     # ---- main loop ----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -131,56 +132,46 @@ class ClientConnection:
     async def dispatch(self, frame: ClientFrame) -> None:
         if isinstance(frame, Heartbeat):
             await self.send(HeartbeatAck(server_time=time.time()))
-            return
-        if isinstance(frame, Authenticate):
+        elif isinstance(frame, Authenticate):
             await self.on_authenticate(frame)
-            return
-        if self.session is None:
-            await self.send(
-                Error(
-                    code="not_authenticated", message=f"send 'authenticate' before '{frame.type}'"
-                )
-            )
-            return
-        with log_context(session_id=self.session.id):
-            if isinstance(frame, Text):
-                await self.on_text(frame)
-            elif isinstance(frame, Cancel):
-                await self.on_cancel(frame)
-            elif isinstance(frame, VoiceProviders):
-                await self.on_voice_providers(frame)
-            else:
-                try:
-                    await self.audio.on_audio(frame)
-                except AudioInputError as bad:
-                    await self.send(
-                        Error(code=bad.code, message=bad.message)  # type: ignore[arg-type]
-                    )
+        elif self.session is None:
+            needed = f"send 'authenticate' before '{frame.type}'"
+            await self.send(Error(code="not_authenticated", message=needed))
+        else:
+            with log_context(session_id=self.session.id):
+                await self.dispatch_signed_in(frame)
+
+    async def dispatch_signed_in(self, frame: ClientFrame) -> None:
+        if isinstance(frame, Text):
+            await self.on_text(frame)
+        elif isinstance(frame, Cancel):
+            await self.on_cancel(frame)
+        elif isinstance(frame, VoiceProviders):
+            await self.on_voice_providers(frame)
+        else:
+            try:
+                await self.audio.on_audio(frame)
+            except AudioInputError as bad:
+                await self.send(Error(code=bad.code, message=bad.message))  # type: ignore[arg-type]
 
     # ---- limits -------------------------------------------------------------------------------
     async def close_unless_signed_in(self) -> None:
-        await asyncio.sleep(self.svc.settings.auth_timeout_seconds)
+        seconds = self.svc.settings.auth_timeout_seconds
+        await asyncio.sleep(seconds)
         if self.session is None:
-            seconds = self.svc.settings.auth_timeout_seconds
-            await self.send(
-                Error(code="auth_timeout", message=f"not signed in within {seconds:.0f} s")
-            )
+            late = f"not signed in within {seconds:.0f} s"
+            await self.send(Error(code="auth_timeout", message=late))
             self.close_soon(CloseCode.POLICY_VIOLATION, "sign-in timeout")
 
     async def on_frame_flood(self) -> None:
         """A frame over the rate is dropped and answered; a sustained flood closes the socket."""
-        s = self.svc.settings
         if not self.dropped_frames.admit():
             log.warning("frame flood; closing", extra={"source": self.source})
             self.close_soon(CloseCode.POLICY_VIOLATION, "too many frames")
             return
-        await self.send(
-            Error(
-                code="rate_limited",
-                message=f"too many frames: at most {s.max_frames_per_second:.0f} per second;"
-                " this frame was dropped",
-            )
-        )
+        rate = self.svc.settings.max_frames_per_second
+        too_many = f"too many frames: at most {rate:.0f} per second; this frame was dropped"
+        await self.send(Error(code="rate_limited", message=too_many))
 
     def close_soon(self, code: CloseCode, reason: str) -> None:
         """Start the closing handshake; the read loop drains what is still in flight."""
@@ -193,35 +184,21 @@ class ClientConnection:
     # ---- handlers -----------------------------------------------------------------------------
     async def on_authenticate(self, frame: Authenticate) -> None:
         if self.session is not None:
-            await self.send(
-                Error(code="already_authenticated", message="this connection is signed in")
-            )
+            signed_in = "this connection is signed in"
+            await self.send(Error(code="already_authenticated", message=signed_in))
             return
-        attempt = SignIn(pin=frame.pin, source=self.source, account=frame.account)
-        result = await self.svc.auth.authenticate(attempt, self.auth_failures)
-        if result.user is None:
-            self.auth_failures += int(result.wrong_pin)
-            await self.send(Error(code=result.code, message=result.message))  # type: ignore[arg-type]
-            return
-        saved = await asyncio.to_thread(self.svc.store.get_user_prefs, result.user.id)
-        session = Session(
-            id=uuid.uuid4().hex,
-            user_id=result.user.id,
-            user_name=result.user.display_name,
-            channel="web",
-            relay_id=self.svc.settings.relay_id,
-            status="active",
-            stt_provider=frame.stt_provider or saved.get("stt_provider"),
-            tts_provider=frame.tts_provider or saved.get("tts_provider"),
-            # The language model: only a choice made for this session; without one the agent
-            # reads the user's saved choice at each turn (it may change mid-session).
-            llm_provider=frame.llm_provider,
+        s = self.svc
+        opened = await session_open.open_session(
+            s.auth, s.store, s.settings.relay_id, frame, self.source, self.auth_failures
         )
-        await asyncio.to_thread(self.svc.store.create_session, session)
-        self.session = session
+        if opened.session is None:
+            self.auth_failures += int(opened.wrong_pin)
+            await self.send(Error(code=opened.code, message=opened.message))  # type: ignore[arg-type]
+            return
+        session = self.session = opened.session
         # Signed in: frames may now be as large as audio needs (checked as they inflate).
-        self.ws.protocol.max_message_size = self.svc.settings.max_message_bytes
-        self.svc.router.register(session.id, self)
+        self.ws.protocol.max_message_size = s.settings.max_message_bytes
+        s.router.register(session.id, self)
         with log_context(session_id=session.id):
             log.info("signed in", extra={"user_id": session.user_id})
         await self.send(
@@ -229,21 +206,26 @@ class ClientConnection:
         )
         self._spawn(self.greet(session))
 
+    async def greet(self, session: Session) -> None:
+        request = session_open.greeting_request(session)
+        try:
+            await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, request)
+        except Exception:
+            log.warning("greeting could not be requested", exc_info=True)
+
     async def on_text(self, frame: Text) -> None:
         assert self.session is not None
-        text = _CONTROL_CHARS.sub("", frame.text).strip()
         limit = self.svc.settings.max_text_chars
-        if not text or len(text) > limit:
-            await self.send(
-                Error(code="invalid_message", message=f"text must be 1 to {limit} characters")
-            )
-            return
-        if not self.turn_rate.admit():
+        text = session_open.clean_text(frame.text, limit)
+        if text is None:
+            bad = f"text must be 1 to {limit} characters"
+            await self.send(Error(code="invalid_message", message=bad))
+        elif not self.turn_rate.admit():
             await self.send(Error(code="rate_limited", message=self.turn_rate_message()))
-            return
-        turn_id = uuid.uuid4().hex
-        with log_context(TraceContext.new(), session_id=self.session.id, turn_id=turn_id):
-            await self.publish_text_turn(self.session, turn_id, text)
+        else:
+            turn_id = uuid.uuid4().hex
+            with log_context(TraceContext.new(), session_id=self.session.id, turn_id=turn_id):
+                await self.publish_text_turn(self.session, turn_id, text)
 
     async def publish_text_turn(self, session: Session, turn_id: str, text: str) -> None:
         turn = await publish_typed_turn(self.svc.store, self.svc.bus, session, turn_id, text)
@@ -260,26 +242,26 @@ class ClientConnection:
         self.watch.start(turn_id)
 
     async def on_cancel(self, frame: Cancel) -> None:
-        assert self.session is not None
         turn_id = frame.turn_id or self.current_turn
         if turn_id is None:
             await self.send(Status(message="nothing to cancel"))
-            return
-        if turn_id not in self.turns:
-            await self.send(Error(code="unknown_turn", message="no such turn on this connection"))
-            return
-        await self.cancel_turn(turn_id)
-        await self.send(Status(message="cancelled", turn_id=turn_id))
+        elif turn_id not in self.turns:
+            unknown = "no such turn on this connection"
+            await self.send(Error(code="unknown_turn", message=unknown))
+        else:
+            await self.cancel_turn(turn_id)
+            await self.send(Status(message="cancelled", turn_id=turn_id))
 
     async def cancel_turn(self, turn_id: str) -> None:
         assert self.session is not None
-        self.cancelled_turns.add(turn_id)
+        self.delivery.cancel(turn_id)
         self.watch.done(turn_id)
         self.playback.cancelled(turn_id)
+        self.audio.turn_cancelled(turn_id)
         await asyncio.to_thread(self.svc.store.mark_cancelled, self.session.id, turn_id)
 
     async def on_turn_timeout(self, turn_id: str) -> None:
-        if self.session is None or turn_id in self.cancelled_turns:
+        if self.session is None or turn_id in self.delivery.cancelled:
             return
         log.warning("turn got no answer in time", extra={"turn_id": turn_id})
         try:
@@ -288,20 +270,49 @@ class ClientConnection:
             log.warning("could not mark the timed-out turn cancelled", exc_info=True)
         await self.send(Error(code="turn_failed", message=NO_ANSWER, turn_id=turn_id))
 
-    async def greet(self, session: Session) -> None:
-        """Tell the agent the session began: it greets the caller (every spoken word is the
-        agent side's)."""
-        start = VoiceTranscript(
-            session_id=session.id,
-            turn_id=f"greeting-{session.id}",
-            user_id=session.user_id,
-            source="session_start",
-            received_at=time.time(),
-        )
-        try:
-            await asyncio.to_thread(self.svc.bus.publish, topics.VOICE_TRANSCRIPT, start)
-        except Exception:
-            log.warning("greeting could not be requested", exc_info=True)
+    async def on_voice_providers(self, frame: VoiceProviders) -> None:
+        assert self.session is not None
+        changes = session_open.provider_changes(frame)
+        if changes:
+            store = self.svc.store
+            await asyncio.to_thread(store.update_session, self.session.id, **changes)
+            await asyncio.to_thread(store.save_user_prefs, self.session.user_id, **changes)
+            self.session = dataclasses.replace(self.session, **changes)
+        await self.send(Status(message="voice providers updated"))
+
+    # ---- outbound -----------------------------------------------------------------------------
+    def deliver(self, outbound: SessionOutbound) -> None:
+        """Called on the event loop by the router: forward once, never for a cancelled turn;
+        a barge-in check's answer is the relay's own, and a held reply's audio waits."""
+        if not self.delivery.admit(outbound):
+            return
+        event = outbound.event
+        signal = watch_signal(event)
+        if signal == "answered":
+            self.watch.done(outbound.turn_id)
+        elif signal == "progress":
+            self.watch.progress(outbound.turn_id)
+        if isinstance(event, BargeCheck):
+            self._spawn(self.audio.on_barge_check(event))
+            return
+        if isinstance(event, AgentFinal):
+            self.playback.replied(event.turn_id, event.text)
+        if isinstance(event, AudioOut) and self.audio.barge.hold(event):
+            return
+        self.forward(event)
+
+    def forward(self, event: Any) -> None:
+        if isinstance(event, AudioOut):
+            self._note_playback(event)
+        self._spawn(self.send(event))
+
+    def _note_playback(self, event: AudioOut) -> None:
+        """Track what the caller is hearing, so speech over it is a barge-in."""
+        self.playback.audio_sent(event.turn_id, event.data_b64, time.time())
+        if self.session is not None and (
+            report := self.first_audio.audio_sent(self.session, event.turn_id)
+        ):
+            self.first_audio.publish_soon(report)
 
     def record_stage(self, turn_id: str, stage: str, started: float, ended: float) -> None:
         assert self.session is not None
@@ -311,68 +322,7 @@ class ClientConnection:
         )
 
     def _spawn(self, coro: Any) -> None:
-        """Run bookkeeping off the caller's path; keep a reference so it is not collected."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception:
-                log.warning("background task failed", exc_info=True)
-
-        def finished(task: asyncio.Task[None]) -> None:
-            self._tasks.discard(task)
-            # Cancelled before it began (the connection closed first): close the work it never
-            # started, so Python does not warn that it was never awaited.
-            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == "CORO_CREATED":
-                coro.close()
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(finished)
-
-    async def on_voice_providers(self, frame: VoiceProviders) -> None:
-        assert self.session is not None
-        chosen = (
-            ("stt_provider", frame.stt_provider),
-            ("tts_provider", frame.tts_provider),
-            ("llm_provider", frame.llm_provider),
-        )
-        changes = {k: v for k, v in chosen if v}
-        if changes:
-            await asyncio.to_thread(self.svc.store.update_session, self.session.id, **changes)
-            await asyncio.to_thread(self.svc.store.save_user_prefs, self.session.user_id, **changes)
-            self.session = dataclasses.replace(self.session, **changes)
-        await self.send(Status(message="voice providers updated"))
-
-    # ---- outbound -----------------------------------------------------------------------------
-    def deliver(self, outbound: SessionOutbound) -> None:
-        """Called on the event loop by the router: forward once, never for a cancelled turn."""
-        if outbound.dedupe_key in self._seen or outbound.turn_id in self.cancelled_turns:
-            return
-        self._seen.add(outbound.dedupe_key)
-        event = outbound.event
-        self._note_answer(outbound.turn_id, event)
-        if isinstance(event, AudioOut):
-            self._note_playback(event)
-        self._spawn(self.send(event))
-
-    def _note_answer(self, turn_id: str, event: Any) -> None:
-        """The turn's watch: an answer ends it, any other sign of progress restarts it."""
-        answered = isinstance(event, AgentFinal | Error) or (
-            isinstance(event, Status) and event.message == "no_speech"
-        )
-        if answered:
-            self.watch.done(turn_id)
-        elif isinstance(event, TranscriptFinal | Status | AudioOut):
-            self.watch.progress(turn_id)
-
-    def _note_playback(self, event: AudioOut) -> None:
-        """Track what the caller is hearing, so speech over it is a barge-in."""
-        self.playback.audio_sent(event.turn_id, event.data_b64, time.time())
-        if self.session is not None and (
-            report := self.first_audio.audio_sent(self.session, event.turn_id)
-        ):
-            self.first_audio.publish_soon(report)
+        self.background.spawn(coro)
 
     async def send(self, frame: Any) -> None:
         async with self._send_lock:
@@ -384,8 +334,7 @@ class ClientConnection:
     async def close(self) -> None:
         self.audio.reset()
         self.watch.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        self.background.cancel_all()
         if self.session is None:
             return
         self.svc.router.unregister(self.session.id)

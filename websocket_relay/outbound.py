@@ -1,8 +1,9 @@
 """Receives ``session-outbound`` events through this instance's own subscription.
 
 One subscription per relay instance, filtered by ``attributes.relay_id`` in production and
-expiring when the instance is gone. The emulator ignores filters, so events for sessions this
-instance does not hold are dropped here too.
+expiring when the instance is gone; its settings are ``shared.topics.RELAY_SUBSCRIPTION``.
+The emulator ignores filters, so events for sessions this instance does not hold are dropped
+here too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from google.pubsub_v1.types import ExpirationPolicy, Subscription
 from pydantic import ValidationError
 
 from shared.contracts import SessionOutbound
-from shared.topics import SESSION_OUTBOUND, relay_subscription
+from shared.topics import RELAY_SUBSCRIPTION
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,11 @@ class OutboundRouter:
     def __init__(self, project_id: str, relay_id: str, ttl_days: int = 1):
         self.project_id = project_id
         self.relay_id = relay_id
-        self.ttl_days = max(ttl_days, 1)  # Pub/Sub's minimum expiration is one day
+        self.ttl_days = RELAY_SUBSCRIPTION.ttl_days(ttl_days)
         self.targets: dict[str, OutboundTarget] = {}
         self.subscriber = pubsub_v1.SubscriberClient()
         self.subscription_path = self.subscriber.subscription_path(
-            project_id, relay_subscription(relay_id)
+            project_id, RELAY_SUBSCRIPTION.name(relay_id)
         )
         self._future: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -49,14 +50,14 @@ class OutboundRouter:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        topic = self.subscriber.topic_path(self.project_id, SESSION_OUTBOUND)
+        facts = RELAY_SUBSCRIPTION
         request = Subscription(
             name=self.subscription_path,
-            topic=topic,
-            filter=f'attributes.relay_id = "{self.relay_id}"',
-            ack_deadline_seconds=10,
+            topic=self.subscriber.topic_path(self.project_id, facts.topic),
+            filter=facts.filter(self.relay_id),
+            ack_deadline_seconds=facts.ack_deadline_seconds,
             expiration_policy=ExpirationPolicy(ttl=timedelta(days=self.ttl_days)),
-            enable_message_ordering=True,
+            enable_message_ordering=facts.message_ordering,
         )
         try:
             self.subscriber.create_subscription(request=request)
@@ -65,7 +66,9 @@ class OutboundRouter:
         self._future = self.subscriber.subscribe(
             self.subscription_path,
             callback=self._on_message,
-            flow_control=pubsub_v1.types.FlowControl(max_messages=500),
+            flow_control=pubsub_v1.types.FlowControl(
+                max_messages=RELAY_SUBSCRIPTION.flow_control_max_messages
+            ),
         )
         log.info("outbound subscription open", extra={"subscription": self.subscription_path})
 

@@ -8,6 +8,7 @@ connection acts on them (cancels the turn, tells the caller).
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 
 _WAV_HEADER_BYTES = 44
 
@@ -23,12 +24,17 @@ def wav_seconds(data_b64: str) -> float:
 
 
 class Playback:
-    def __init__(self) -> None:
+    def __init__(self, replies_remembered: int = 16) -> None:
         self.turn: str | None = None  # the turn whose reply the caller is hearing
         self.until = 0.0  # when the audio sent so far ends (chunks play one after another)
+        self.replies_remembered = replies_remembered
+        self._replies: OrderedDict[str, str] = OrderedDict()  # turn -> its reply's text
 
     def audio_sent(self, turn_id: str, data_b64: str, now: float) -> None:
-        """A chunk of ``turn_id``'s reply went out at ``now``: it plays after what is queued."""
+        """A chunk of ``turn_id``'s reply went out at ``now``: it plays after what is queued
+        (a turn that was cancelled queues nothing: its ``until`` was reset)."""
+        if self.turn is None:
+            self.until = 0.0
         self.turn = turn_id
         self.until = max(self.until, now) + wav_seconds(data_b64)
 
@@ -40,6 +46,17 @@ class Playback:
         return None
 
     def cancelled(self, turn_id: str) -> None:
-        """``turn_id`` was cancelled: it is no longer what the caller is hearing."""
+        """``turn_id`` was cancelled: it is no longer what the caller is hearing, and its audio
+        stops (the client drops it), so nothing plays any more."""
         if self.turn == turn_id:
             self.turn = None
+            self.until = 0.0
+
+    def replied(self, turn_id: str, text: str) -> None:
+        """``agent_final``: the text of ``turn_id``'s reply (to tell its echo from speech)."""
+        self._replies[turn_id] = text
+        while len(self._replies) > self.replies_remembered:
+            self._replies.popitem(last=False)
+
+    def reply_text(self, turn_id: str) -> str:
+        return self._replies.get(turn_id, "")

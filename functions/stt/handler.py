@@ -29,7 +29,7 @@ from shared.speech import audio
 from shared.speech.base import FallbackReport, ProviderError, Transcript, run_chain
 from shared.speech.registry import ProviderRegistry
 from shared.turn_record import TurnRecord, spans
-from shared.ws_protocol import Error, Status, TranscriptFinal
+from shared.ws_protocol import BargeCheck, Error, Status, TranscriptFinal
 
 log = logging.getLogger(__name__)
 SERVICE = "stt"
@@ -98,7 +98,9 @@ class SttHandler:
         deliver(self.bus, topics.VOICE_UTTERANCE, VoiceUtterance, inbound, self._handle)
 
     def _handle(self, msg: VoiceUtterance) -> None:
-        if msg.speculative:
+        if msg.purpose == "barge_check":
+            self._handle_barge_check(msg, time.time())
+        elif msg.speculative:
             self._handle_snapshot(msg, time.time())
         else:
             self._handle_final(msg, time.time())
@@ -123,6 +125,34 @@ class SttHandler:
         except ProviderError:
             return  # the final utterance will try again
         self._keep(msg, job, heard)
+
+    def _handle_barge_check(self, msg: VoiceUtterance, started: float) -> None:
+        """Speech over a playing reply: send its words to the relay alone (``barge_check``),
+        which decides whether it interrupted. The transcript is kept on the turn, so if the
+        burst becomes a turn its final utterance reuses it; nothing is published."""
+        reads = self._start_reads(msg)
+        try:
+            pcm = self._decode(msg)
+        except audio.AudioError:
+            pcm = None  # no words: the relay decides by the speech's length
+        job = self._admit(msg, reads, pcm, started) if pcm is not None else None
+        if pcm is not None and job is None:
+            return
+        text = ""
+        if job is not None:
+            try:
+                heard = self._hear(msg, job)
+                text = heard.transcript.text.strip()
+                self._keep(msg, job, heard)
+            except ProviderError:
+                pass  # sent empty: the relay's bound on the wait decides
+        session = job.session if job else reads.session.result()
+        if not _belongs_to_sender(session, msg):
+            return
+        check = BargeCheck(turn_id=msg.turn_id, text=text[:4000])
+        send_to_client(
+            self.bus, msg.session_id, msg.turn_id, session.relay_id, check, "barge_check"
+        )
 
     def _handle_final(self, msg: VoiceUtterance, started: float) -> None:
         """Transcribe (or reuse a snapshot's transcript for) the final utterance and publish it."""

@@ -1,7 +1,8 @@
 """Voice activity detection with WebRTC's VAD: cheap (microseconds a frame), no model files.
 
 ``has_speech`` guards STT against transcribing silence; ``Endpointer`` ends a hands-free
-utterance after a configurable stretch of silence.
+utterance after a configurable stretch of silence, or, given a turn model, when the model hears
+a finished turn (``shared.speech.turn_taking``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import webrtcvad
+
+from shared.speech.turn_taking import TurnPolicy, TurnScorer
 
 FRAME_MS = 30
 
@@ -42,6 +45,10 @@ class Endpointer:
 
     Speech starts after ``start_ms`` of voiced frames; it ends after ``silence_ms`` of unvoiced
     frames. ``preroll_ms`` of audio before the start is kept so the first word is not clipped.
+
+    With a ``turn_model``, ``policy`` decides instead: the model is asked at short silences and
+    the utterance ends when it hears a complete turn, or at the policy's ceiling
+    (``dictating`` raises it). ``silence_ms`` is then unused.
     """
 
     sample_rate: int = 16_000
@@ -50,6 +57,11 @@ class Endpointer:
     start_ms: int = 90
     preroll_ms: int = 300
     aggressiveness: int = 2
+    turn_model: TurnScorer | None = None
+    policy: TurnPolicy = field(default_factory=TurnPolicy)
+    dictating: bool = False  # a slot is being dictated: hold longer (the agent may set it)
+    model_ms: list[float] = field(default_factory=list)  # inference times, for benchmarks
+    _asked: bool = False
     _vad: webrtcvad.Vad = field(init=False)
     _pending: bytes = b""
     _preroll: list[bytes] = field(default_factory=list)
@@ -103,18 +115,34 @@ class Endpointer:
             if voiced:
                 self._silent_run = 0
                 self._paused = False
+                self._asked = False
                 self._last_voiced_end_ms = self._position_ms
             else:
                 self._silent_run += 1
                 silent_ms = self._silent_run * FRAME_MS
-                if silent_ms >= self.pause_ms and not self._paused and silent_ms < self.silence_ms:
+                if silent_ms >= self.pause_ms and not self._paused and silent_ms < self._ceiling():
                     self._paused = True
                     events.append(
                         EndpointEvent("pause", b"".join(self._utterance), self._last_voiced_end_ms)
                     )
-                if self._silent_run * FRAME_MS >= self.silence_ms:
+                if self._should_end(silent_ms):
                     events.append(self.end())
         return events
+
+    def _ceiling(self) -> int:
+        return self.policy.ceiling_ms(self.dictating) if self.turn_model else self.silence_ms
+
+    def _should_end(self, silent_ms: int) -> bool:
+        if self.turn_model is None:
+            return silent_ms >= self.silence_ms
+        probability = None
+        if self.policy.should_ask(silent_ms, self._asked):
+            self._asked = True
+            # The speech up to its last voiced frame: trailing silence reads as "finished".
+            spoken = self._utterance[: len(self._utterance) - self._silent_run]
+            probability = self.turn_model.probability(b"".join(spoken), self.sample_rate)
+            self.model_ms.append(self.turn_model.last_ms)
+        return self.policy.decide(silent_ms, probability, self.dictating)
 
     def end(self) -> EndpointEvent:
         """End the current utterance now (silence reached, or the caller said so)."""
@@ -124,4 +152,5 @@ class Endpointer:
         self._voiced_run = 0
         self._silent_run = 0
         self._paused = False
+        self._asked = False
         return event

@@ -49,6 +49,7 @@ SERVER_FRAME_CLASSES = (
     ws_protocol.AudioOut,
     ws_protocol.HeartbeatAck,
     ws_protocol.Error,
+    ws_protocol.BargeCheck,  # stt -> relay only; the client never receives it
 )
 server_frame_adapter: TypeAdapter[Any] = TypeAdapter(ws_protocol.ServerFrame)
 

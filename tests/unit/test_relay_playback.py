@@ -110,3 +110,21 @@ def test_a_new_turn_after_a_cancel_is_heard_again() -> None:
     assert p.turn == "t2"
     assert p.barge_in(now=102.5) == "t2"
     assert p.barge_in(now=103.01) is None
+
+
+def test_a_cancel_ends_the_window_so_the_next_reply_starts_from_its_own_audio() -> None:
+    p = Playback()
+    p.audio_sent("t1", wav_b64(10.0), now=100.0)  # a long reply, cut off at once
+    p.cancelled("t1")
+    assert p.until == 0.0
+    p.audio_sent("t2", wav_b64(1.0), now=101.0)
+    assert p.until == pytest.approx(102.0, abs=0.001)  # not 111: t1's audio was stopped
+    assert p.barge_in(now=102.5) is None
+
+
+def test_the_reply_text_is_kept_per_turn_for_a_while() -> None:
+    p = Playback(replies_remembered=2)
+    p.replied("t1", "one")
+    p.replied("t2", "two")
+    p.replied("t3", "three")
+    assert p.reply_text("t1") == "" and p.reply_text("t3") == "three"

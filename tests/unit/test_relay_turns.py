@@ -229,12 +229,17 @@ def test_speech_over_a_playing_reply_barges_in_on_that_turn() -> None:
         await settle()
         assert conn.speaking_turn == "t-1"
         await conn.audio.on_endpoint("speech_started", None)
+        await conn.audio._decide("interrupt")  # barge.py decides (tests/unit/test_relay_barge.py)
         await settle()
         return conn, ws, db
 
     conn, ws, db = asyncio.run(go())
-    assert ws.kinds()[-2:] == [("status", "barge_in"), ("status", "speech_started")]
-    assert ws.sent[-2]["turn_id"] == "t-1"
+    assert ws.kinds()[-3:] == [
+        ("status", "maybe_interrupt"),
+        ("status", "speech_started"),
+        ("status", "barge_in"),
+    ]
+    assert ws.sent[-1]["turn_id"] == "t-1"
     assert conn.speaking_turn is None
     assert "t-1" in conn.cancelled_turns
     assert db.docs["sessions/s-1/turns/t-1"]["cancelled"] is True

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from shared.topics import FUNCTION_SUBSCRIPTIONS, HTTP_FUNCTIONS, PUBLISHES
+from shared.topics import FUNCTION_SUBSCRIPTIONS, HTTP_FUNCTIONS, PUBLISHES, RELAY_SUBSCRIPTION
 
 pytestmark = pytest.mark.unit
 
@@ -1127,7 +1127,10 @@ def test_relay_subscription_role_is_a_narrow_custom_role() -> None:
     grant = relay.resource("google_project_iam_member", "relay_subscriptions")
     assert grant["role"] == "${google_project_iam_custom_role.relay_subscriptions.id}"
     attach = relay.resource("google_pubsub_topic_iam_member", "outbound_attach")
-    assert attach["topic"] == '${var.topic_ids["session-outbound"]}'
+    assert attach["topic"] == f'${{var.topic_ids["{RELAY_SUBSCRIPTION.topic}"]}}'
+    # The subscription itself is the instance's (shared.topics.RELAY_SUBSCRIPTION): Terraform
+    # must not declare one that would outlive or contradict it.
+    assert not relay.resources_of("google_pubsub_subscription")
 
 
 def test_secret_values_never_pass_through_terraform() -> None:

@@ -297,3 +297,35 @@ def test_piece_size_does_not_change_the_result() -> None:
     assert [(e.kind, e.audio, e.speech_end_offset_ms) for e, _ in a] == [
         (e.kind, e.audio, e.speech_end_offset_ms) for e, _ in b
     ]
+
+
+class _Unsure:
+    last_ms = 0.0
+
+    def probability(self, pcm: bytes, sample_rate: int = 16_000) -> float:
+        return 0.1
+
+
+def test_with_a_turn_model_the_pause_event_still_comes_at_pause_ms() -> None:
+    from shared.speech.turn_taking import TurnPolicy
+
+    pcm = clip_pcm(JOE[0]["wav_16k"]).tobytes() + silence(2000)
+    ep = Endpointer(turn_model=_Unsure(), policy=TurnPolicy(max_silence_ms=900))
+    kinds_seen = [e.kind for i in range(0, len(pcm), PIECE) for e in ep.push(pcm[i : i + PIECE])]
+    assert kinds_seen.count("speech_ended") == 1
+    assert "pause" in kinds_seen
+
+
+def test_dictating_raises_the_ceiling_of_an_unsure_model() -> None:
+    from shared.speech.turn_taking import TurnPolicy
+
+    policy = TurnPolicy(max_silence_ms=900, dictation_max_silence_ms=1500)
+    for dictating, ceiling in ((False, 900), (True, 1500)):
+        ep = Endpointer(turn_model=_Unsure(), policy=policy, dictating=dictating)
+        pcm = clip_pcm(JOE[0]["wav_16k"]).tobytes() + silence(2500)
+        ended = []
+        for i in range(0, len(pcm), PIECE):
+            for e in ep.push(pcm[i : i + PIECE]):
+                if e.kind == "speech_ended":
+                    ended.append(ep.position_ms - e.speech_end_offset_ms)
+        assert len(ended) == 1 and ceiling <= ended[0] < ceiling + FRAME_MS

@@ -38,6 +38,7 @@ const state = {
   reauth: false, // signing in again by itself after a reconnect
   pendingVoice: null, // the chat entry of the push-to-talk utterance being sent
   awaiting: new Set(), // turns started and not answered yet
+  ducked: null, // the turn whose reply is quieter while the relay decides on a barge-in
   handsFreeStarted: false, // start_recording (streaming) sent on this connection
   handsFreeSeq: 0,
   handsFreeBusy: false,
@@ -202,10 +203,18 @@ function onStatus({ message, turn_id: turnId }) {
     chat.bind(state.pendingVoice, turnId); // push-to-talk: the relay names the turn up front
   } else if (message === "speech_ended" && turnId) {
     chat.placeholder(turnId, "(transcribing…)"); // hands-free: the relay ended an utterance
-  } else if (message === "speech_started" && player.playing) {
-    bargeIn();
+  } else if (message === "maybe_interrupt" && turnId) {
+    state.ducked = turnId; // speech over this turn's reply: quieter until the relay decides
+    player.duck();
+  } else if (message === "speech_started" && player.playing && !state.ducked) {
+    bargeIn(); // audio the relay does not track (the greeting): stop it here
+  } else if (message === "resume" && turnId) {
+    state.ducked = null; // a backchannel, a cough or the reply's echo: the reply goes on
+    player.restore();
   } else if (message === "barge_in" && turnId) {
-    player.stopTurn(turnId); // the relay heard speech over this turn's audio and cancelled it
+    state.ducked = null;
+    player.stopTurn(turnId); // the relay heard the caller interrupt this turn and cancelled it
+    player.restore();
   }
   if ((message === "cancelled" || message === "barge_in") && turnId) {
     state.awaiting.delete(turnId);

@@ -3,7 +3,8 @@
 // arrived; a stopped (cancelled) turn is dropped and its later chunks are ignored.
 
 const LEAD_S = 0.05; // scheduling margin for the first chunk after silence
-const STALL_MS = 5000; // a turn with no new audio this long stops holding up the next one
+const STALL_MS = 5000;
+const DUCK_LEVEL = 0.2; // the volume while the relay decides whether the caller interrupted // a turn with no new audio this long stops holding up the next one
 
 export class AudioPlayer {
   constructor({ onPlayingChange } = {}) {
@@ -18,7 +19,11 @@ export class AudioPlayer {
 
   // Create or resume the AudioContext; call from a user gesture so autoplay rules allow sound.
   unlock() {
-    if (!this.context) this.context = new AudioContext();
+    if (!this.context) {
+      this.context = new AudioContext();
+      this.gain = this.context.createGain(); // one volume for all replies: ducked on maybe_interrupt
+      this.gain.connect(this.context.destination);
+    }
     if (this.context.state === "suspended") this.context.resume().catch(() => {});
     return this.context;
   }
@@ -84,7 +89,7 @@ export class AudioPlayer {
     const context = this.context;
     const source = context.createBufferSource();
     source.buffer = buffer;
-    source.connect(context.destination);
+    source.connect(this.gain || context.destination);
     const start = Math.max(context.currentTime + LEAD_S, this.playhead);
     source.start(start);
     this.playhead = start + buffer.duration;
@@ -122,6 +127,16 @@ export class AudioPlayer {
     }
     if (this.turns.size === 0 && this.context) this.playhead = this.context.currentTime;
     this.notify();
+  }
+
+  // The caller may be interrupting: lower the volume until the relay decides.
+  duck(level = DUCK_LEVEL) {
+    if (this.gain) this.gain.gain.setTargetAtTime(level, this.context.currentTime, 0.02);
+  }
+
+  // Not an interruption after all (or the turn was stopped): full volume again.
+  restore() {
+    if (this.gain) this.gain.gain.setTargetAtTime(1, this.context.currentTime, 0.05);
   }
 
   notify() {
