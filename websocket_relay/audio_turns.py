@@ -162,7 +162,8 @@ class AudioTurns:
         if kind == "speech_started":
             await self._speech_started()
         elif kind == "pause" and utterance is not None:
-            await self.publish_speculation(utterance)
+            if not self.barge.burst_open:  # a burst over a reply gets its own, primed, check
+                await self.publish_speculation(utterance)
         elif utterance is not None and self.barge.burst_open:
             await self._check_burst(utterance)
         elif utterance is not None:
@@ -184,8 +185,12 @@ class AudioTurns:
         await self.conn.send(Status(message="speech_started"))
 
     async def _speech_goes_on(self) -> None:
-        speaking = self.streaming is not None and self.streaming.endpointer.in_speech
-        if speaking and self.barge.speech_goes_on(self._position_ms()) == "interrupt":
+        """Voiced speech past the ceiling interrupts; the silence the endpointer waits through
+        before ending the burst does not count ("okay" and a pause is still a backchannel)."""
+        endpointer = self.streaming.endpointer if self.streaming else None
+        if endpointer is None or not endpointer.in_speech:
+            return
+        if self.barge.speech_goes_on(endpointer.last_voiced_ms) == "interrupt":
             await self._decide("interrupt")
 
     async def _check_burst(self, utterance: Utterance) -> None:

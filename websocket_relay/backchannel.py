@@ -61,12 +61,15 @@ BACKCHANNELS = frozenset(
 # Words a speech recogniser writes for a cough, a laugh or a breath.
 NOISE_WORDS = frozenset({"cough", "coughing", "laugh", "laughs", "laughter", "breath", "sigh"})
 _WORD = re.compile(r"[a-z0-9']+(?:-[a-z0-9']+)*")
+# A hum written out: "m-m-m-m", "mmmm", "hmm-mm" (a recogniser's spelling of "mm-hmm").
+_HUM = re.compile(r"(?=[mh-]*m)[mh]+(?:-[mh]+)*")
 _SPELLINGS = {
     "uhhuh": "uh-huh",
     "uh-uh-huh": "uh-huh",
     "mmhm": "mm-hmm",
     "mm-hm": "mm-hmm",
     "mhmm": "mm-hmm",
+    "mm-huh": "mm-hmm",
     "m-hm": "mm-hmm",
     "okey": "okay",
     "k": "okay",
@@ -77,7 +80,7 @@ _SPELLINGS = {
 
 def words(text: str) -> list[str]:
     found = _WORD.findall(text.lower().replace("\u2019", "'"))
-    return [_SPELLINGS.get(w, w) for w in found]
+    return ["mm" if _HUM.fullmatch(w) else _SPELLINGS.get(w, w) for w in found]
 
 
 def _phrase_is_backchannel(tokens: list[str]) -> bool:

@@ -32,6 +32,10 @@ from shared.turn_record import TurnRecord, spans
 from shared.ws_protocol import BargeCheck, Error, Status, TranscriptFinal
 
 log = logging.getLogger(__name__)
+# Speech over a reply is most often a backchannel: primed with a few, the offline model writes
+# "Sure." and "Uh-huh." for them instead of "short" and a loop of "and" (bench/barge_in.py);
+# interruptions ("No, cancel.") are heard as before.
+BARGE_CHECK_HINTS = ("Mm-hmm. Sure. Okay. Uh-huh.",)
 SERVICE = "stt"
 _io = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt-io")
 
@@ -295,9 +299,10 @@ class SttHandler:
     ) -> Transcript:
         providers, skipped = self.registry.stt_chain(msg.stt_provider)
         report.failures.extend(skipped)
+        hints = BARGE_CHECK_HINTS if msg.purpose == "barge_check" else ()
         return run_chain(
             providers,
-            lambda p: p.transcribe(pcm, msg.language),
+            lambda p: p.transcribe(pcm, msg.language, hints),
             self.settings.provider_timeout_seconds,
             report,
         )

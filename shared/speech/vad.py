@@ -28,7 +28,12 @@ def speech_ms(pcm: np.ndarray, sample_rate: int = 16_000, aggressiveness: int = 
     return sum(FRAME_MS for f in _frames(data, sample_rate) if vad.is_speech(f, sample_rate))
 
 
-def has_speech(pcm: np.ndarray, sample_rate: int = 16_000, min_speech_ms: int = 150) -> bool:
+MIN_SPEECH_MS = 150  # less voiced audio than this is not an utterance
+
+
+def has_speech(
+    pcm: np.ndarray, sample_rate: int = 16_000, min_speech_ms: int = MIN_SPEECH_MS
+) -> bool:
     return speech_ms(pcm, sample_rate) >= min_speech_ms
 
 
@@ -81,6 +86,12 @@ class Endpointer:
     @property
     def position_ms(self) -> int:
         return self._position_ms
+
+    @property
+    def last_voiced_ms(self) -> int:
+        """Where the last voiced frame of the current speech ended (the silence after it
+        excluded), from the stream's start."""
+        return self._last_voiced_end_ms
 
     @property
     def in_speech(self) -> bool:

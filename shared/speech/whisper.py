@@ -48,18 +48,59 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def strip_repetition(text: str) -> str:
+# A caller says at most this many words a second; more in a transcript is a decoding loop.
+_MAX_WORDS_PER_SECOND = 5.0
+_RESTART_HEAD = 4  # a sentence whose first words match an earlier one's this closely restarts it
+
+
+def _restarts(sentence: list[str], earlier: list[str]) -> bool:
+    """ "Well would my monthly" restarts "What would my monthly payment...": all but one of the
+    first words match, position by position."""
+    n = min(_RESTART_HEAD, len(sentence), len(earlier))
+    if n < 2:
+        return n == 1 and len(sentence) == 1 and sentence == earlier[:1]
+    same = sum(a == b for a, b in zip(sentence[:n], earlier[:n], strict=True))
+    return same >= n - (1 if n >= 3 else 0)
+
+
+def _drop_restarted_sentences(text: str) -> str:
     """Drop a sentence that restarts an earlier one ("Add a todo. Add a to"), and all after it."""
-    sentences = [s for s in _SENTENCE.split(text.strip()) if s]
     kept: list[str] = []
-    for sentence in sentences:
+    for sentence in (s for s in _SENTENCE.split(text.strip()) if s):
         words = _words(sentence)
-        if kept and words:
-            head = words[: min(3, len(words))]
-            if any(_words(earlier)[: len(head)] == head for earlier in kept):
-                break
+        if words and any(_restarts(words, _words(earlier)) for earlier in kept):
+            break
         kept.append(sentence)
     return " ".join(kept).strip()
+
+
+def _collapse_tail_loop(text: str) -> str:
+    """ "okay okay okay okay ..." -> "okay": the shortest run of words that repeats back to back
+    to the end of the text is kept once."""
+    tokens = text.split()
+    for size in range(1, len(tokens) // 2 + 1):
+        unit = [_words(t) for t in tokens[-size:]]
+        start = len(tokens) - size
+        while start >= size and [_words(t) for t in tokens[start - size : start]] == unit:
+            start -= size
+        if start <= len(tokens) - 2 * size:
+            return " ".join(tokens[: start + size]).strip()
+    return text
+
+
+def strip_repetition(text: str, speech_seconds: float | None = None) -> str:
+    """Cut what a short-window decode invents after the speech: a restarted sentence, and a
+    repeating tail when the transcript holds more words than ``speech_seconds`` could."""
+    text = _drop_restarted_sentences(text)
+    if speech_seconds is None:
+        return text
+    limit = int(speech_seconds * _MAX_WORDS_PER_SECOND) + 2
+    while len(_words(text)) > limit:
+        shorter = _collapse_tail_loop(text)
+        if shorter == text:
+            break
+        text = shorter
+    return text
 
 
 class WhisperSTT(SpeechToText):
@@ -90,11 +131,12 @@ class WhisperSTT(SpeechToText):
     def transcribe(
         self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
     ) -> Transcript:
-        if not vad.has_speech(pcm):
+        voiced_ms = vad.speech_ms(pcm)
+        if voiced_ms < vad.MIN_SPEECH_MS:
             return Transcript("", self.name, no_speech=True)
         audio = pcm.astype(np.float32) / 32768.0
         text = self._decode(audio, hints) if self.trim_encoder else self._decode_full(audio, hints)
-        text = strip_repetition(text)
+        text = strip_repetition(text, voiced_ms / 1000)
         return Transcript(text, self.name, no_speech=not text)
 
     def _prompt_text(self, hints: Sequence[str]) -> str:

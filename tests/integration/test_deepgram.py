@@ -6,7 +6,7 @@ pytestmark = pytest.mark.integration
 import io
 import logging
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -224,7 +224,9 @@ def test_synthesize_refuses_blank_text_without_a_request(fake: FakeDeepgram) -> 
 class OfflineLikeSTT(SpeechToText):
     name = "offline"
 
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
         return Transcript("offline heard you", self.name)
 
 

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -46,7 +46,9 @@ class CountingSTT(SpeechToText):
     def __init__(self, name: str, text: str = CLIP["text"], fail: bool = False):
         self.name, self.text, self.fail, self.calls = name, text, fail, 0
 
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
         self.calls += 1
         if self.fail:
             raise ProviderError("service unavailable")

@@ -35,6 +35,8 @@ REPLY = "You have two todos: buy milk and call the bank."
         "Oh, okay.",
         "yep",
         "Alright.",
+        "M-m-m-m-m-m-",  # a hum as the offline model writes it
+        "Mm-huh, okay,",
     ],
 )
 def test_backchannels_do_not_interrupt(text: str) -> None:
@@ -225,3 +227,44 @@ def test_no_answer_in_time_decides_by_the_bursts_length() -> None:
 
     assert asyncio.run(go(0.2))[-1] == "resume"
     assert "barge_in" in asyncio.run(go(0.7))
+
+
+def test_the_silence_after_a_short_backchannel_does_not_count_towards_the_ceiling() -> None:
+    """ "Okay." is 430 ms of speech; the endpointer then waits 700 ms of silence before ending
+    it. Counted from the start of speech to the end of that wait (1.1 s) it passed the 800 ms
+    ceiling and cancelled the reply; only voiced speech counts."""
+    import base64
+    import json
+
+    from shared.ws_protocol import AudioFrame, StartRecording
+    from tests.barge_scenario import pcm
+
+    async def go() -> tuple[Any, Any, Any]:
+        conn, ws, publisher, _ = connection()
+        conn.svc.settings = conn.svc.settings.model_copy(
+            update={"turn_model": False, "vad_silence_ms": 700}
+        )
+        await conn.audio.on_audio(
+            StartRecording(type="start_recording", stt_mode="streaming", sample_rate=16000)
+        )
+        conn.deliver(reply_audio("t-1", 0, 5.0))
+        await settle()
+        voice = bytes(6400) + pcm("okay") + bytes(38400)
+        for sequence, start in enumerate(range(0, len(voice), 640)):
+            data = base64.b64encode(voice[start : start + 640]).decode()
+            await conn.audio.on_audio(
+                AudioFrame(type="audio_frame", sequence=sequence, data_b64=data)
+            )
+        await settle()
+        (check_message,) = [m for m in publisher.published if b'"barge_check"' in m[1]]
+        conn.deliver(check(json.loads(check_message[1])["turn_id"], "Okay."))
+        await settle()
+        conn.audio.reset()
+        return conn, ws, publisher
+
+    conn, ws, publisher = asyncio.run(go())
+    messages = [f.get("message") for f in ws.sent if f["type"] == "status"]
+    assert "barge_in" not in messages and messages[-1] == "resume", messages
+    assert "t-1" not in conn.cancelled_turns
+    # the burst's pause sent no unprimed snapshot for stt to reuse ("Sure." heard as "short")
+    assert not [m for m in publisher.published if b'"speculative":true' in m[1]]

@@ -9,6 +9,7 @@ import io
 import json
 import time
 import wave
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -72,8 +73,11 @@ class CountingSTT(SpeechToText):
     def __init__(self, text: str = CLIP["text"], fail: bool = False) -> None:
         self.name, self.text, self.fail, self.calls = "whisper", text, fail, 0
 
-    def transcribe(self, pcm: np.ndarray, language: str = "en") -> Transcript:
+    def transcribe(
+        self, pcm: np.ndarray, language: str = "en", hints: Sequence[str] = ()
+    ) -> Transcript:
         self.calls += 1
+        self.hints = tuple(hints)
         if self.fail:
             raise ProviderError("service unavailable")
         return Transcript(self.text, self.name)
@@ -311,3 +315,17 @@ def test_an_utterance_for_another_users_session_is_dropped(
 ) -> None:
     handler._handle(utterance(user="u2", speculative=speculative))
     assert stt.calls == 0 and bus.sent == [] and store.turn() == {}
+
+
+# --- barge checks -------------------------------------------------------------------------------
+
+
+def test_a_barge_check_is_heard_with_the_backchannel_primer_and_a_turn_without(
+    handler: SttHandler, stt: CountingSTT
+) -> None:
+    from functions.stt.handler import BARGE_CHECK_HINTS
+
+    handler._handle(utterance().model_copy(update={"purpose": "barge_check"}))
+    assert stt.hints == BARGE_CHECK_HINTS
+    handler._handle(utterance().model_copy(update={"turn_id": "t2"}))
+    assert stt.hints == ()

@@ -62,3 +62,57 @@ def test_a_clip_with_no_silence_at_all_is_not_cut(stt: Any) -> None:
     pcm = load(clip, "ptt")
     assert np.abs(pcm[:10].astype(np.int32)).max() > 0
     assert "kim" in stt.transcribe(pcm).text.lower()
+
+
+@pytest.mark.parametrize(
+    "text,seconds,expected",
+    [
+        ("okay okay okay okay okay okay okay okay okay okay", 0.5, "okay"),
+        ("Right Right Right Right Right Right Right", 0.4, "Right"),
+        ("Got it Got it Got it Got it Got it", 0.6, "Got it"),
+        # as many words as the speech could hold: a real repetition is kept
+        ("My pin is one one one one", 2.0, "My pin is one one one one"),
+        ("yeah yeah", 0.5, "yeah yeah"),
+    ],
+)
+def test_a_repeating_tail_longer_than_the_speech_is_kept_once(
+    text: str, seconds: float, expected: str
+) -> None:
+    from shared.speech.whisper import strip_repetition
+
+    assert strip_repetition(text, seconds) == expected
+
+
+def test_a_sentence_that_restarts_an_earlier_one_is_cut() -> None:
+    from shared.speech.whisper import strip_repetition
+
+    heard = (
+        "What would my monthly payment be on a $400,000 loan at 5.5% for 30 years? "
+        "Well would my monthly payment be on a $400,000 loan at 5."
+    )
+    assert strip_repetition(heard, 5.0) == (
+        "What would my monthly payment be on a $400,000 loan at 5.5% for 30 years?"
+    )
+    kept = "Add a todo. Add another one for Friday."  # a new sentence, not a restart
+    assert strip_repetition(kept, 3.0) == kept
+
+
+def test_speech_over_a_reply_is_heard_as_the_backchannel_it_is(stt: Any) -> None:
+    """The relay's barge check: the espeak-ng bursts over a reply, with stt's primer. Without
+    it "Sure." came back as "short short short..." and "Mm-hmm." as a loop of "and"."""
+    from functions.stt.handler import BARGE_CHECK_HINTS
+    from tests.barge_scenario import BACKCHANNEL_CLIPS, INTERRUPTION_CLIPS, pcm
+    from websocket_relay.backchannel import classify
+
+    def heard(clip: str) -> str:
+        audio = bytes(6400) + pcm(clip) + bytes(22400)  # as the relay cuts it: pre-roll, silence
+        return str(stt.transcribe(np.frombuffer(audio, "<i2"), hints=BARGE_CHECK_HINTS).text)
+
+    verdicts = {clip: classify(heard(clip)) for clip in [*BACKCHANNEL_CLIPS, *INTERRUPTION_CLIPS]}
+    assert {c: verdicts[c] for c in BACKCHANNEL_CLIPS} == dict.fromkeys(
+        BACKCHANNEL_CLIPS, "backchannel"
+    ) | {"uh-huh": verdicts["uh-huh"]}  # uh-huh may also come back as no words (noise)
+    assert verdicts["uh-huh"] in ("backchannel", "noise")
+    assert {c: verdicts[c] for c in INTERRUPTION_CLIPS} == dict.fromkeys(
+        INTERRUPTION_CLIPS, "interruption"
+    )
