@@ -9,41 +9,33 @@ from __future__ import annotations
 
 import re
 
-_UNITS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
+# Number words by value: UNIT_WORDS[n] for n < 20, TEN_WORDS[t] for t * 10 (t >= 2).
+UNIT_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+TEN_WORDS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = {w: i for i, w in enumerate(UNIT_WORDS)}
 _UNITS["oh"] = 0
-_TENS = {
-    w: 10 * i
-    for i, w in enumerate(
-        ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-    )
-    if i >= 2
-}
+_TENS = {w: 10 * i for i, w in enumerate(TEN_WORDS) if w}
 _SCALES = {"thousand": 1_000, "million": 1_000_000}
 _NUMBER_WORD = set(_UNITS) | set(_TENS) | set(_SCALES) | {"hundred", "and"}
 _DIGIT_WORDS = {w for w, i in _UNITS.items() if i < 10}

@@ -71,7 +71,14 @@ def _drop_restarted_sentences(text: str) -> str:
         if words and any(_restarts(words, _words(earlier)) for earlier in kept):
             break
         kept.append(sentence)
+    if len(kept) >= 2 and _echoes_the_end(_words(kept[-1]), _words(kept[-2])):
+        kept.pop()  # "... next Monday at 10 am. 10."
     return " ".join(kept).strip()
+
+
+def _echoes_the_end(last: list[str], before: list[str]) -> bool:
+    """A closing fragment of a word or two that only repeats the previous sentence's end."""
+    return 0 < len(last) <= 2 and all(w in before[-3:] for w in last)
 
 
 def _collapse_tail_loop(text: str) -> str:

@@ -95,6 +95,10 @@ def test_a_sentence_that_restarts_an_earlier_one_is_cut() -> None:
     )
     kept = "Add a todo. Add another one for Friday."  # a new sentence, not a restart
     assert strip_repetition(kept, 3.0) == kept
+    echo = "Schedule a meeting with the design team next Monday at 10 am. 10."
+    assert strip_repetition(echo, 4.0) == echo.removesuffix(" 10.")
+    answer = "Is it at ten? No."  # a short sentence of its own stays
+    assert strip_repetition(answer, 2.0) == answer
 
 
 def test_speech_over_a_reply_is_heard_as_the_backchannel_it_is(stt: Any) -> None:
