@@ -7,17 +7,15 @@ import re
 
 from shared.speech.normalise import TEN_WORDS, UNIT_WORDS
 
-_ONES, _TENS = UNIT_WORDS, TEN_WORDS
-
 
 def number_words(n: int) -> str:
     if n < 20:
-        return _ONES[n]
+        return UNIT_WORDS[n]
     if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+        return TEN_WORDS[n // 10] + ("" if n % 10 == 0 else " " + UNIT_WORDS[n % 10])
     if n < 1000:
         rest = n % 100
-        return _ONES[n // 100] + " hundred" + (" " + number_words(rest) if rest else "")
+        return UNIT_WORDS[n // 100] + " hundred" + (" " + number_words(rest) if rest else "")
     for size, name in ((1_000_000, "million"), (1000, "thousand")):
         if n >= size:
             rest = n % size

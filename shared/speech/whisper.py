@@ -71,8 +71,6 @@ def _drop_restarted_sentences(text: str) -> str:
         if words and any(_restarts(words, _words(earlier)) for earlier in kept):
             break
         kept.append(sentence)
-    if len(kept) >= 2 and _echoes_the_end(_words(kept[-1]), _words(kept[-2])):
-        kept.pop()  # "... next Monday at 10 am. 10."
     return " ".join(kept).strip()
 
 
@@ -85,10 +83,11 @@ def _collapse_tail_loop(text: str) -> str:
     """ "okay okay okay okay ..." -> "okay": the shortest run of words that repeats back to back
     to the end of the text is kept once."""
     tokens = text.split()
+    keys = [_words(t) for t in tokens]  # "Okay," and "okay" are the same word
     for size in range(1, len(tokens) // 2 + 1):
-        unit = [_words(t) for t in tokens[-size:]]
+        unit = keys[-size:]
         start = len(tokens) - size
-        while start >= size and [_words(t) for t in tokens[start - size : start]] == unit:
+        while start >= size and keys[start - size : start] == unit:
             start -= size
         if start <= len(tokens) - 2 * size:
             return " ".join(tokens[: start + size]).strip()
@@ -96,9 +95,13 @@ def _collapse_tail_loop(text: str) -> str:
 
 
 def strip_repetition(text: str, speech_seconds: float | None = None) -> str:
-    """Cut what a short-window decode invents after the speech: a restarted sentence, and a
-    repeating tail when the transcript holds more words than ``speech_seconds`` could."""
+    """Cut what a short-window decode invents after the speech: a restarted sentence, a closing
+    fragment that echoes the sentence before it, and a repeating tail when the transcript holds
+    more words than ``speech_seconds`` could."""
     text = _drop_restarted_sentences(text)
+    sentences = [s for s in _SENTENCE.split(text) if s]
+    if len(sentences) >= 2 and _echoes_the_end(_words(sentences[-1]), _words(sentences[-2])):
+        text = " ".join(sentences[:-1])  # "... next Monday at 10 am. 10."
     if speech_seconds is None:
         return text
     limit = int(speech_seconds * _MAX_WORDS_PER_SECOND) + 2

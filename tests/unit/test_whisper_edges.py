@@ -113,10 +113,8 @@ def test_speech_over_a_reply_is_heard_as_the_backchannel_it_is(stt: Any) -> None
         return str(stt.transcribe(np.frombuffer(audio, "<i2"), hints=BARGE_CHECK_HINTS).text)
 
     verdicts = {clip: classify(heard(clip)) for clip in [*BACKCHANNEL_CLIPS, *INTERRUPTION_CLIPS]}
-    assert {c: verdicts[c] for c in BACKCHANNEL_CLIPS} == dict.fromkeys(
-        BACKCHANNEL_CLIPS, "backchannel"
-    ) | {"uh-huh": verdicts["uh-huh"]}  # uh-huh may also come back as no words (noise)
-    assert verdicts["uh-huh"] in ("backchannel", "noise")
-    assert {c: verdicts[c] for c in INTERRUPTION_CLIPS} == dict.fromkeys(
-        INTERRUPTION_CLIPS, "interruption"
-    )
+    for clip in BACKCHANNEL_CLIPS:  # "uh-huh" may also come back as no words at all (noise)
+        allowed = ("backchannel", "noise") if clip == "uh-huh" else ("backchannel",)
+        assert verdicts[clip] in allowed, (clip, verdicts)
+    for clip in INTERRUPTION_CLIPS:
+        assert verdicts[clip] == "interruption", (clip, verdicts)
