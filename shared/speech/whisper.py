@@ -51,6 +51,7 @@ def _words(text: str) -> list[str]:
 # A caller says at most this many words a second; more in a transcript is a decoding loop.
 _MAX_WORDS_PER_SECOND = 5.0
 _RESTART_HEAD = 4  # a sentence whose first words match an earlier one's this closely restarts it
+_REPEAT_HEAD = 5  # this many of an earlier sentence's first words, in a row, repeat it
 
 
 def _restarts(sentence: list[str], earlier: list[str]) -> bool:
@@ -63,12 +64,24 @@ def _restarts(sentence: list[str], earlier: list[str]) -> bool:
     return same >= n - (1 if n >= 3 else 0)
 
 
+def _repeats_within(sentence: list[str], earlier: list[str]) -> bool:
+    """ "10 am schedule a meeting with the..." holds "Schedule a meeting with the..." again
+    after a fragment: the earlier sentence's first five words, in a row, past the start."""
+    head = earlier[:_REPEAT_HEAD]
+    if len(head) < _REPEAT_HEAD:
+        return False
+    return any(sentence[i : i + len(head)] == head for i in range(1, len(sentence)))
+
+
 def _drop_restarted_sentences(text: str) -> str:
-    """Drop a sentence that restarts an earlier one ("Add a todo. Add a to"), and all after it."""
+    """Drop a sentence that restarts an earlier one ("Add a todo. Add a to") or says it again
+    after a fragment, and all after it."""
     kept: list[str] = []
     for sentence in (s for s in _SENTENCE.split(text.strip()) if s):
         words = _words(sentence)
-        if words and any(_restarts(words, _words(earlier)) for earlier in kept):
+        if words and any(
+            _restarts(words, w) or _repeats_within(words, w) for w in map(_words, kept)
+        ):
             break
         kept.append(sentence)
     return " ".join(kept).strip()

@@ -99,6 +99,13 @@ def test_a_sentence_that_restarts_an_earlier_one_is_cut() -> None:
     assert strip_repetition(echo, 4.0) == echo.removesuffix(" 10.")
     answer = "Is it at ten? No."  # a short sentence of its own stays
     assert strip_repetition(answer, 2.0) == answer
+    again = (  # the same sentence said again after a fragment (the webm calendar clip)
+        "Schedule a meeting with the design team next Monday at 10 am. "
+        "10 AM Schedule a meeting with the design team next Monday at 10 am."
+    )
+    assert strip_repetition(again, 4.0) == again.split(" 10 AM ")[0]
+    two = "Add milk to my shopping list. Then add eggs to my shopping list."  # shares 4 words
+    assert strip_repetition(two, 4.0) == two
 
 
 def test_speech_over_a_reply_is_heard_as_the_backchannel_it_is(stt: Any) -> None:
