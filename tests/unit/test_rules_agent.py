@@ -314,9 +314,13 @@ def test_a_tool_call_outside_a_turn_is_refused() -> None:
         ("Okay, I added milk to your list.", ["Okay,", "I added milk to your list."]),
         ("Yes, of course.", ["Yes, of course."]),
         ("As far as I know, it is fine.", ["As far as I know,", "it is fine."]),
-        (
+        (  # a clause of up to ten words goes first: its audio is ready sooner
             "One two three four five six seven, eight nine ten.",
-            ["One two three four five six seven, eight nine ten."],
+            ["One two three four five six seven,", "eight nine ten."],
+        ),
+        (
+            "One two three four five six seven eight nine ten eleven, twelve thirteen fourteen.",
+            ["One two three four five six seven eight nine ten eleven, twelve thirteen fourteen."],
         ),
         ("You have one todo: call mum today.", ["You have one todo:", "call mum today."]),
         ("Items: a; b; c.", ["Items: a;", "b;", "c."]),

@@ -11,9 +11,9 @@ from collections.abc import Callable
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
 _LIST_ITEM = re.compile(r"(?<=;)\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|(?<=;)\s+")
-_LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+(.+)$")
+_LEAD_IN = re.compile(r"^((?:\S+\s+){0,9}?\S+[,:])\s+(.+)$")
 # The same lead-in while the reply streams: known once three whole words follow it.
-_STREAMED_LEAD_IN = re.compile(r"^((?:\S+\s+){0,5}?\S+[,:])\s+((?:\S+\s+){3})")
+_STREAMED_LEAD_IN = re.compile(r"^((?:\S+\s+){0,9}?\S+[,:])\s+((?:\S+\s+){3})")
 Emit = Callable[[str, bool], None]  # (piece, is_final)
 
 
