@@ -35,21 +35,24 @@ def _clips() -> list[dict[str, Any]]:
 
 
 async def _first_audio(client: RelayClient) -> tuple[float, dict[str, Any]]:
-    """Wait for the turn's first audio chunk; then drain the rest of the turn."""
+    """Wait for the turn's first audio chunk; then drain the rest of the turn (its final
+    chunk and ``agent_final``, which a draft reply's audio can come before)."""
     first_at = 0.0
     turn: dict[str, Any] = {}
+    final_audio = False
     while True:
         frame = await client.recv(60)
         if frame["type"] == "audio_chunk":
             if not first_at:
                 first_at = time.time()
                 turn["turn_id"] = frame["turn_id"]
-            if frame["is_final"]:
-                return first_at, turn
+            final_audio = final_audio or frame["is_final"]
         elif frame["type"] in ("transcript_final", "agent_final"):
             turn[frame["type"]] = frame["text"]
         elif frame["type"] == "error":
             raise RuntimeError(f"turn failed: {frame}")
+        if final_audio and "agent_final" in turn:
+            return first_at, turn
 
 
 async def _push_to_talk(stack: RunningStack, repeats: int) -> tuple[str, list[dict[str, Any]]]:

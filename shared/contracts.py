@@ -64,6 +64,13 @@ class VoiceUtterance(Contract):
         "result for the same turn and send only its text back to the relay (barge_check), "
         "publish no transcript",
     )
+    draft: int | None = Field(
+        default=None,
+        ge=0,
+        description="hands-free, where the caller's speech stopped (ms into the stream). On a "
+        "speculative snapshot: also prepare a draft reply on it. On the final utterance: the "
+        "turn ended on that snapshot (no speech after it), so its transcript stands",
+    )
 
 
 class VoiceTranscript(Contract):
@@ -76,6 +83,18 @@ class VoiceTranscript(Contract):
     source: Literal["voice", "text", "phone", "session_start"] = "text"
     language: str = "en"
     received_at: float = Field(description="epoch seconds when the relay received the turn")
+    draft: int | None = Field(
+        default=None,
+        ge=0,
+        description="the transcript of a snapshot taken at a pause, not yet the caller's turn: "
+        "prepare a draft reply, holding every tool call that changes anything",
+    )
+    commits_draft: int | None = Field(
+        default=None,
+        ge=0,
+        description="the final transcript, the same as snapshot ``draft``'s: that draft's "
+        "reply is the turn's, if it was prepared",
+    )
 
     @model_validator(mode="after")
     def _text_unless_a_session_start(self) -> VoiceTranscript:
@@ -93,6 +112,9 @@ class AgentReply(Contract):
     is_final: bool
     tts_provider: str | None = None
     purpose: Literal["reply", "greeting"] = "reply"
+    draft: int | None = Field(
+        default=None, ge=0, description="a piece of a draft reply (VoiceTranscript.draft)"
+    )
 
 
 class SessionOutbound(Contract):
@@ -103,6 +125,12 @@ class SessionOutbound(Contract):
     event: OutboundClientEvent
     dedupe_key: str = Field(
         min_length=1, max_length=200, description="the relay forwards each key once per session"
+    )
+    draft: int | None = Field(
+        default=None,
+        ge=0,
+        description="audio of a draft reply: the relay holds it until the turn ends, sends it "
+        "if the turn ended on that snapshot and drops it otherwise",
     )
 
 

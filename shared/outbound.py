@@ -9,9 +9,16 @@ from shared.ws_protocol import OutboundClientEvent
 
 
 def send_to_client(
-    bus: Bus, session_id: str, turn_id: str, relay_id: str, event: OutboundClientEvent, key: str
+    bus: Bus,
+    session_id: str,
+    turn_id: str,
+    relay_id: str,
+    event: OutboundClientEvent,
+    key: str,
+    draft: int | None = None,
 ) -> str:
-    """``key`` names the event within the turn; the relay forwards each key once."""
+    """``key`` names the event within the turn; the relay forwards each key once (``draft``:
+    a draft reply's, held by the relay until the turn ends)."""
     return bus.publish(
         topics.SESSION_OUTBOUND,
         SessionOutbound(
@@ -20,6 +27,7 @@ def send_to_client(
             relay_id=relay_id,
             event=event,
             dedupe_key=f"{turn_id}:{key}",
+            draft=draft,
         ),
         relay_id=relay_id,
     )

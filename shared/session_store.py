@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.cloud import firestore
 
 from shared.turn_record import StageSpan, TurnRecord, TurnSource
 
+T = TypeVar("T")
 SESSION_TTL_SECONDS = 7 * 24 * 3600
 _STAGE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -35,6 +37,12 @@ class Session:
     tts_provider: str | None = None
     domain: str | None = None
     llm_provider: str | None = None  # the session's choice of model (agent_turn's llm package)
+
+
+@dataclass(frozen=True)
+class MemoryRecord:
+    messages: list[dict[str, Any]]
+    last_turn_id: str | None  # the turn whose reply is the last message
 
 
 class SessionStore:
@@ -127,6 +135,29 @@ class SessionStore:
         """Merge the fields ``update`` sets into the turn (its ``timings`` map stage by stage)."""
         self._turn(session_id, turn_id).set(update.for_write(), merge=True)
 
+    def change_turn(
+        self,
+        session_id: str,
+        turn_id: str,
+        change: Callable[[TurnRecord], tuple[TurnRecord | None, T]],
+    ) -> T:
+        """Read the turn and merge what ``change`` returns for it, as one transaction (retried
+        if another writer got in first, so ``change`` must be pure); returns ``change``'s answer.
+        Two services racing to take the same decision about a turn see each other's choice."""
+        ref = self._turn(session_id, turn_id)
+
+        @firestore.transactional
+        def run(tx: Any) -> T:
+            snap = ref.get(transaction=tx)
+            turn = TurnRecord.model_validate(snap.to_dict() or {}) if snap.exists else TurnRecord()
+            update, answer = change(turn)
+            if update is not None:
+                tx.set(ref, update.for_write(), merge=True)
+            return answer
+
+        answer: T = run(self.client.transaction())
+        return answer
+
     def sentence_spoken(
         self, session_id: str, turn_id: str, index: int, stage: str, span: StageSpan
     ) -> None:
@@ -139,8 +170,15 @@ class SessionStore:
             merge=True,
         )
 
-    def mark_cancelled(self, session_id: str, turn_id: str) -> None:
-        self.update_turn(session_id, turn_id, TurnRecord(cancelled=True, cancelled_at=time.time()))
+    def mark_cancelled(
+        self, session_id: str, turn_id: str, heard_pieces: int | None = None
+    ) -> None:
+        """The turn was cancelled (``heard_pieces``: of its reply, how many pieces had begun to
+        play; None when no reply was playing)."""
+        cancelled = TurnRecord(cancelled=True, cancelled_at=time.time())
+        if heard_pieces is not None:
+            cancelled.heard_pieces = heard_pieces
+        self.update_turn(session_id, turn_id, cancelled)
 
     def is_cancelled(self, session_id: str, turn_id: str) -> bool:
         turn = self.get_turn(session_id, turn_id)
@@ -159,15 +197,32 @@ class SessionStore:
 
     # ---- memory -----------------------------------------------------------------------------
     def load_memory(self, session_id: str, user_id: str) -> list[dict[str, Any]]:
+        return self.load_memory_record(session_id, user_id).messages
+
+    def load_memory_record(self, session_id: str, user_id: str) -> MemoryRecord:
         snap = self._session(session_id).collection("memory").document(user_id).get()
         if not snap.exists:
-            return []
-        return list((snap.to_dict() or {}).get("messages", []))
+            return MemoryRecord([], None)
+        doc = snap.to_dict() or {}
+        return MemoryRecord(list(doc.get("messages", [])), doc.get("last_turn_id"))
 
-    def save_memory(self, session_id: str, user_id: str, messages: list[dict[str, Any]]) -> None:
+    def save_memory(
+        self,
+        session_id: str,
+        user_id: str,
+        messages: list[dict[str, Any]],
+        last_turn_id: str | None = None,
+    ) -> None:
+        """``last_turn_id``: the turn whose reply ends ``messages`` (cut to what the caller
+        heard if that turn is cut off later)."""
         now = time.time()
         self._session(session_id).collection("memory").document(user_id).set(
-            {"messages": messages, "updated_at": now, "expires_at": _expiry(now)}
+            {
+                "messages": messages,
+                "last_turn_id": last_turn_id,
+                "updated_at": now,
+                "expires_at": _expiry(now),
+            }
         )
 
 

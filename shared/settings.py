@@ -150,6 +150,11 @@ class RelaySettings(DatabaseSettings):
     turn_max_silence_ms: int = Field(default=700, ge=90, le=5000, description="end whatever")
     turn_dictation_max_silence_ms: int = Field(default=1600, ge=90, le=8000)
     turn_threshold: float = Field(default=0.9, gt=0, le=1, description="P(complete) to end")
+    draft_replies: bool = Field(
+        default=True,
+        description="hands-free: prepare the reply on the snapshot at a pause, held until the "
+        "turn ends there (ADR 0019)",
+    )
     speculate_every_ms: int = Field(
         default=250,
         ge=0,

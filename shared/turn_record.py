@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TurnSource = Literal["voice", "text", "api", "session_start"]
 TurnStatus = Literal["transcribed", "no_speech", "rejected", "answered", "timed_out", "failed"]
+# A draft reply's run: preparing it; prepared (its audio is with the relay); holding (it reached a
+# tool call that changes something, and waits to run the turn for real once committed);
+# abandoned (it failed or waited too long: a commit arriving later runs the turn itself); or
+# taken (the committed turn's own handler is running it).
+DraftState = Literal["running", "answered", "holding", "abandoned", "taken"]
 
 
 class StageSpan(BaseModel):
@@ -31,6 +36,15 @@ class KeptSpeculation(BaseModel):
     samples: int = Field(ge=0)  # how much audio (16 kHz samples) the transcript covers
     text: str
     provider: str
+    draft: int | None = None  # the snapshot's draft id, if a draft reply was asked for
+
+
+class DraftRun(BaseModel):
+    """The draft reply prepared on a snapshot (agent_turn), one per turn: the newest wins."""
+
+    model_config = ConfigDict(extra="forbid")
+    draft: int = Field(ge=0)
+    state: DraftState
 
 
 class TurnRecord(BaseModel):
@@ -51,6 +65,8 @@ class TurnRecord(BaseModel):
     stt_provider: str | None = None
     transcript: str | None = None
     error: str | None = None
+    # the snapshot the turn ended on (stt, and agent_turn as it takes the draft's reply)
+    committed_draft: int | None = None
     # agent_turn
     status: TurnStatus | None = None
     agent_done: bool = False
@@ -60,11 +76,15 @@ class TurnRecord(BaseModel):
     transfer: dict[str, Any] | None = None
     agent_stages_ms: dict[str, float] = Field(default_factory=dict)
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    reply_pieces: list[str] = Field(default_factory=list)  # as spoken: index = chunk_index
+    draft_run: DraftRun | None = None
     # tts
     tts_sentences_done: list[int] = Field(default_factory=list)
     # the relay, when the caller cancels, barges in or the turn times out
     cancelled: bool = False
     cancelled_at: float | None = None
+    # how many of the reply's pieces had begun to play when it was cut off: memory keeps those
+    heard_pieces: int | None = Field(default=None, ge=0)
 
     def for_write(self) -> dict[str, Any]:
         """The fields this record sets, as Firestore takes them (merged into the document)."""

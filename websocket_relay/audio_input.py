@@ -47,6 +47,8 @@ class Utterance:
     mode: str  # batch | streaming
     speculative: bool = False
     language: str = "en"
+    # hands-free: where the speech stopped, in ms into the stream (a snapshot's draft id)
+    speech_end_ms: int | None = None
 
 
 def b64(data: str) -> bytes:
@@ -286,4 +288,5 @@ class StreamingCapture:
             "streaming",
             speculative,
             self.language,
+            event.speech_end_offset_ms,
         )

@@ -171,7 +171,10 @@ class AudioTurns:
 
     async def _utterance_ended(self, utterance: Utterance) -> None:
         await self.conn.send(Status(message="speech_ended", turn_id=utterance.turn_id))
-        await self.publish_utterance(utterance)
+        committed = self.conn.drafts.turn_ended(utterance.turn_id, utterance.speech_end_ms)
+        await self.publish_utterance(utterance, draft=committed)
+        if committed is not None:
+            self.conn.release_draft(utterance.turn_id)
 
     # ---- barge-in -----------------------------------------------------------------------------
     def _position_ms(self) -> int:
@@ -232,7 +235,7 @@ class AudioTurns:
                 self.conn.forward(event)
             await self.conn.send(Status(message="resume", turn_id=c.turn))
             return
-        await self.conn.cancel_turn(c.turn)
+        await self.conn.cancel_turn(c.turn, at=c.started_at)  # heard: what began before speech
         await self.conn.send(Status(message="barge_in", turn_id=c.turn))
         if c.utterance is not None:
             await self._utterance_ended(c.utterance)  # the burst is the caller's next turn
@@ -251,7 +254,9 @@ class AudioTurns:
             self._check_timer.cancel()
             self._check_timer = None
 
-    async def publish_utterance(self, utterance: Utterance) -> None:
+    async def publish_utterance(self, utterance: Utterance, draft: int | None = None) -> None:
+        """The caller's turn, to stt (``draft``: the snapshot it ended on, whose transcript and
+        reply stand)."""
         assert self.conn.session is not None
         if not self.conn.turn_rate.admit():
             raise AudioInputError("rate_limited", self.conn.turn_rate_message())
@@ -259,7 +264,7 @@ class AudioTurns:
         stopped = time.time()
         with log_context(TraceContext.new(), session_id=session.id, turn_id=utterance.turn_id):
             message = self._utterance_message(
-                session, utterance, await self._audio_payload(utterance)
+                session, utterance, await self._audio_payload(utterance), draft=draft
             )
             publish_started = time.time()
             # The turn document and the bus message go out together: STT takes far longer
@@ -299,18 +304,30 @@ class AudioTurns:
         await asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message)
 
     async def publish_speculation(self, utterance: Utterance) -> None:
-        """At a pause, let STT start before the end of speech is certain (no reply yet)."""
+        """At a pause, let STT start before the end of speech is certain, and (with draft
+        replies on) the agent and TTS too: their audio is held until the turn ends."""
         assert self.conn.session is not None
         if len(utterance.data) > self.conn.svc.settings.inline_audio_limit:
             return  # long utterances are not worth a second upload
+        draft = utterance.speech_end_ms if self.conn.svc.settings.draft_replies else None
+        if draft is not None:
+            self.conn.drafts.offered(utterance.turn_id, draft)
         message = self._utterance_message(
-            self.conn.session, utterance, await self._audio_payload(utterance), speculative=True
+            self.conn.session,
+            utterance,
+            await self._audio_payload(utterance),
+            speculative=True,
+            draft=draft,
         )
         await asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message)
 
     @staticmethod
     def _utterance_message(
-        session: Session, utterance: Utterance, payload: AudioPayload, speculative: bool = False
+        session: Session,
+        utterance: Utterance,
+        payload: AudioPayload,
+        speculative: bool = False,
+        draft: int | None = None,
     ) -> VoiceUtterance:
         return VoiceUtterance(
             session_id=session.id,
@@ -322,6 +339,7 @@ class AudioTurns:
             language=utterance.language,
             ended_at=utterance.ended_at,
             speculative=speculative,
+            draft=draft,
         )
 
     async def _audio_payload(self, utterance: Utterance) -> AudioPayload:

@@ -47,6 +47,7 @@ from websocket_relay.audio_turns import AudioTurns
 from websocket_relay.auth import PinAuthenticator
 from websocket_relay.background import Background
 from websocket_relay.delivery import Delivery, watch_signal
+from websocket_relay.drafts import DraftReplies
 from websocket_relay.first_audio import FirstAudioReport
 from websocket_relay.frames import FrameError, parse_frame
 from websocket_relay.limits import RecentIds, TokenBucket, WindowCounter
@@ -81,6 +82,7 @@ class ClientConnection:
         self.current_turn: str | None = None
         self.turns = RecentIds(_TURNS_REMEMBERED)  # turns this connection opened
         self.delivery = Delivery(_SEEN_LIMIT, _TURNS_REMEMBERED)
+        self.drafts = DraftReplies()  # replies prepared before the turn ended, held till it does
         self._send_lock = asyncio.Lock()
         self.background = Background()
         self.audio = AudioTurns(self)
@@ -252,13 +254,17 @@ class ClientConnection:
             await self.cancel_turn(turn_id)
             await self.send(Status(message="cancelled", turn_id=turn_id))
 
-    async def cancel_turn(self, turn_id: str) -> None:
+    async def cancel_turn(self, turn_id: str, at: float | None = None) -> None:
+        """Nothing more of ``turn_id`` reaches the caller; the turn records how much of its
+        reply had begun to play by ``at`` (default: now), which is what memory keeps."""
         assert self.session is not None
+        heard = self.playback.pieces_begun(turn_id, time.time() if at is None else at)
         self.delivery.cancel(turn_id)
+        self.drafts.cancelled(turn_id)
         self.watch.done(turn_id)
         self.playback.cancelled(turn_id)
         self.audio.turn_cancelled(turn_id)
-        await asyncio.to_thread(self.svc.store.mark_cancelled, self.session.id, turn_id)
+        await asyncio.to_thread(self.svc.store.mark_cancelled, self.session.id, turn_id, heard)
 
     async def on_turn_timeout(self, turn_id: str) -> None:
         if self.session is None or turn_id in self.delivery.cancelled:
@@ -286,6 +292,18 @@ class ClientConnection:
         a barge-in check's answer is the relay's own, and a held reply's audio waits."""
         if not self.delivery.admit(outbound):
             return
+        if outbound.draft is not None:  # a draft reply's audio waits for the turn's end
+            for ready in self.drafts.arrived(outbound):
+                self._route(ready)
+            return
+        self._route(outbound)
+
+    def release_draft(self, turn_id: str) -> None:
+        """The turn ended on its draft: the draft's audio held so far goes out now."""
+        for ready in self.drafts.release(turn_id):
+            self._route(ready)
+
+    def _route(self, outbound: SessionOutbound) -> None:
         event = outbound.event
         signal = watch_signal(event)
         if signal == "answered":

@@ -29,14 +29,25 @@ class Playback:
         self.until = 0.0  # when the audio sent so far ends (chunks play one after another)
         self.replies_remembered = replies_remembered
         self._replies: OrderedDict[str, str] = OrderedDict()  # turn -> its reply's text
+        self._starts: list[float] = []  # when each chunk of ``turn`` begins to play
 
     def audio_sent(self, turn_id: str, data_b64: str, now: float) -> None:
         """A chunk of ``turn_id``'s reply went out at ``now``: it plays after what is queued
         (a turn that was cancelled queues nothing: its ``until`` was reset)."""
         if self.turn is None:
             self.until = 0.0
+        if self.turn != turn_id:
+            self._starts = []
         self.turn = turn_id
-        self.until = max(self.until, now) + wav_seconds(data_b64)
+        self._starts.append(max(self.until, now))
+        self.until = self._starts[-1] + wav_seconds(data_b64)
+
+    def pieces_begun(self, turn_id: str, at: float) -> int | None:
+        """How many of ``turn_id``'s audio chunks had begun to play at ``at`` (None: it is
+        not the reply the caller is hearing). Chunks play in order, one piece each."""
+        if self.turn != turn_id:
+            return None
+        return sum(start <= at for start in self._starts)
 
     def barge_in(self, now: float) -> str | None:
         """The caller started speaking at ``now``: the turn it talks over, if a reply is

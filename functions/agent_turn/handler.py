@@ -26,6 +26,7 @@ from functions.agent_turn.agent.mcp_tools import McpToolbox
 from functions.agent_turn.agent.runner import AgentOutcome, run_turn
 from functions.agent_turn.agent.speaker import Emit
 from functions.agent_turn.agent.turn_context import TurnContext
+from functions.agent_turn.draft_turns import DraftTurns
 from functions.agent_turn.greeting import greet
 from functions.agent_turn.models import (
     chat_model_for,
@@ -98,6 +99,7 @@ class AgentTurnHandler:
             settings, "turn_deadline_seconds", turn_deadline_seconds
         )
         self.filler_after_seconds = _timing(settings, "filler_after_seconds", filler_after_seconds)
+        self.drafts = DraftTurns(self)
 
     def graph(self, session: Session | None = None, reads: TurnReads | None = None) -> Any:
         """The turn graph for the session's chain of models, compiled once per chain and
@@ -135,10 +137,16 @@ class AgentTurnHandler:
     def _handle(self, message: VoiceTranscript) -> None:
         if message.source == "session_start":
             self._greet(message)
-            return
+        elif message.draft is not None:
+            self.drafts.prepare(message)
+        elif message.commits_draft is None or self.drafts.take_over(message):
+            self.answer(message)
+
+    def answer(self, message: VoiceTranscript) -> None:
+        """The caller's turn, run and answered, then recorded."""
         # Started before the session is read: the turn waits for the slowest read, not the sum.
         reads = TurnReads(self.store, message.session_id, message.user_id, message.turn_id)
-        session = self._session_for(message)
+        session = self.session_for(message)
         if session is None:
             return
         started = time.time()
@@ -148,24 +156,24 @@ class AgentTurnHandler:
             speech = ReplyPublisher(self.bus, session, message)
             outcome = self.run_agent(session, message, speech, reads)
             chosen = session.llm_provider or reads.saved_model()
-            delivery = self._deliver(session, message, outcome, started, speech, chosen)
+            delivery = self.deliver(session, message, outcome, started, speech, chosen)
         except Exception as exc:
             # Fail the turn now rather than let Pub/Sub retry it: the caller is waiting, a
             # retry after backoff would answer too late, and most of these failures (a reply
             # no contract accepts, unreadable memory) would only happen again.
             log.exception("agent turn failed")
-            self._fail(session, message, started, exc)
+            self.fail(session, message, started, exc)
             return
         self.record(session, message, outcome, delivery)
 
     # ---- the steps of a turn ------------------------------------------------------------------
 
     def _greet(self, message: VoiceTranscript) -> None:
-        session = self._session_for(message)
+        session = self.session_for(message)
         if session is not None:
             greet(self.bus, session, message)
 
-    def _session_for(self, message: VoiceTranscript) -> Session | None:
+    def session_for(self, message: VoiceTranscript) -> Session | None:
         session = self.store.get_session(message.session_id)
         if session is None or session.user_id != message.user_id:
             log.warning("transcript for an unknown session or another user; dropped")
@@ -191,15 +199,16 @@ class AgentTurnHandler:
         message: VoiceTranscript,
         on_piece: Emit | None,
         reads: TurnReads | None = None,
+        draft: bool = False,
     ) -> AgentOutcome:
         """The turn through the graph, each speakable piece handed to ``on_piece`` as the
-        model writes it (None: the reply is only returned, as the HTTP API does)."""
+        model writes it (None: the reply is only returned, as the HTTP API does). A ``draft``
+        turn raises ``WriteHeld`` at the first tool call that would change anything."""
         reads = reads or self.reads_for(session)
         history = reads.history()
         trace = current_trace.get()
-        context = TurnContext(
-            session.user_id, message.turn_id, session.id, trace.traceparent if trace else None
-        )
+        traceparent = trace.traceparent if trace else None
+        context = TurnContext(session.user_id, message.turn_id, session.id, traceparent, draft)
         return run_turn(
             self.graph(session, reads),
             history,
@@ -213,7 +222,7 @@ class AgentTurnHandler:
             deadline_seconds=self.turn_deadline_seconds,
         )
 
-    def _deliver(
+    def deliver(
         self,
         session: Session,
         message: VoiceTranscript,
@@ -246,7 +255,7 @@ class AgentTurnHandler:
                 "speech failure notice",
                 lambda: self._send(self._outbound(session, message, not_spoken, "error:speech")),
             )
-        return Delivery(started, agent_done, first_piece_sent, final_sent)
+        return Delivery(started, agent_done, first_piece_sent, final_sent, tuple(speech.texts))
 
     def record(
         self,
@@ -258,12 +267,16 @@ class AgentTurnHandler:
         """Bookkeeping after the answer went out: memory, the stored turn, the monitor."""
         timings = delivery.timings()
         kept = memory.to_store(memory.bounded(outcome.history, self.memory_max_messages))
+        turn = message.turn_id
         best_effort(
-            "memory save", lambda: self.store.save_memory(session.id, session.user_id, kept)
+            "memory save",
+            lambda: self.store.save_memory(session.id, session.user_id, kept, last_turn_id=turn),
         )
         best_effort(
             "turn update",
-            lambda: store_answered_turn(self.store, session, message, outcome, timings),
+            lambda: store_answered_turn(
+                self.store, session, message, outcome, timings, delivery.pieces
+            ),
         )
         # A turn cut off at its deadline was answered (it took too long), yet it failed.
         kind = "turn_failed" if outcome.timed_out else "turn_completed"
@@ -292,7 +305,7 @@ class AgentTurnHandler:
             },
         )
 
-    def _fail(
+    def fail(
         self, session: Session, message: VoiceTranscript, started: float, exc: Exception
     ) -> None:
         """Tell the caller the turn failed, and mark it done. If even the error cannot be

@@ -24,11 +24,16 @@ class ReplyPublisher:
     if one failed ``speech_lost`` says so (the answer stands as text, and the caller is told
     it could not all be spoken)."""
 
-    def __init__(self, bus: Bus, session: Session, message: VoiceTranscript):
+    def __init__(
+        self, bus: Bus, session: Session, message: VoiceTranscript, draft: int | None = None
+    ):
+        """``draft``: the pieces are a draft reply's, held by the relay until the turn ends."""
         self.bus = bus
         self.session = session
         self.message = message
+        self.draft = draft
         self.next_index = 0
+        self.texts: list[str] = []  # what was published, by sentence_index
         self.first_sent_at: float | None = None
         self.last_sent_at: float | None = None
         self.speech_lost = False
@@ -61,12 +66,14 @@ class ReplyPublisher:
             text=text,
             is_final=final,
             tts_provider=self.session.tts_provider,
+            draft=self.draft,
         )
         if self.first_sent_at is None:
             self.bus.publish(topics.AGENT_REPLY, piece)
         else:
             self._pending.append((self.bus.start_publish(topics.AGENT_REPLY, piece), piece))
         self.next_index += 1
+        self.texts.append(text)
         self.last_sent_at = time.time()
         if self.first_sent_at is None:
             self.first_sent_at = self.last_sent_at

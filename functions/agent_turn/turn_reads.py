@@ -32,8 +32,8 @@ class TurnReads:
         self._turn: Future[TurnRecord | None] | None = (
             _pool.submit(store.get_turn, session_id, turn_id) if turn_id else None
         )
-        self._memory: Future[list[dict[str, Any]]] = _pool.submit(
-            store.load_memory, session_id, user_id
+        self._memory: Future[list[BaseMessage]] = _pool.submit(
+            _heard_history, store, session_id, user_id
         )
         self._prefs: Future[dict[str, Any]] | None = (
             _pool.submit(store.get_user_prefs, user_id) if wants_saved_model else None
@@ -49,7 +49,7 @@ class TurnReads:
         return (self._turn.result() if self._turn is not None else None) or TurnRecord()
 
     def history(self) -> list[BaseMessage]:
-        return memory.from_store(self._memory.result())
+        return self._memory.result()
 
     def saved_model(self) -> str | None:
         """The user's saved choice of model, or None (none saved, or the session chose)."""
@@ -57,3 +57,16 @@ class TurnReads:
             return None
         choice = self._prefs.result().get("llm_provider")
         return str(choice) if choice else None
+
+
+def _heard_history(store: SessionStore, session_id: str, user_id: str) -> list[BaseMessage]:
+    """The conversation so far, its last reply cut to what the caller heard if they cut in
+    on it (the relay records how many pieces had begun to play)."""
+    kept = store.load_memory_record(session_id, user_id)
+    history = memory.from_store(kept.messages)
+    if kept.last_turn_id is None:
+        return history
+    last = store.get_turn(session_id, kept.last_turn_id)
+    if last is None or not last.cancelled or last.heard_pieces is None or not last.reply_pieces:
+        return history
+    return memory.cut_to_heard(history, last.reply_pieces, last.heard_pieces)

@@ -3,6 +3,7 @@ monitor's record, each bounded to what its store accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ class Delivery:
     agent_done: float
     first_piece_sent: float
     final_sent: float
+    pieces: tuple[str, ...] = ()  # the reply as spoken, one text per audio chunk
 
     def timings(self) -> list[StageTiming]:
         return [
@@ -62,8 +64,10 @@ def store_answered_turn(
     message: VoiceTranscript,
     outcome: AgentOutcome,
     timings: list[StageTiming],
+    pieces: Sequence[str] = (),
 ) -> None:
     answered = TurnRecord(
+        reply_pieces=[truncated(p, STORED_REPLY_MAX_CHARS) for p in pieces],
         transcript=message.text,
         reply=truncated(outcome.reply, STORED_REPLY_MAX_CHARS),
         status="timed_out" if outcome.timed_out else "answered",

@@ -64,6 +64,7 @@ class _Heard:
     transcript: Transcript
     report: FallbackReport
     at: float  # when transcription ended
+    commits_draft: int | None = None  # the snapshot whose transcript (and reply) this is
 
 
 def _belongs_to_sender(session: Session | None, msg: VoiceUtterance) -> TypeGuard[Session]:
@@ -71,7 +72,9 @@ def _belongs_to_sender(session: Session | None, msg: VoiceUtterance) -> TypeGuar
     return session is not None and session.user_id == msg.user_id
 
 
-def _for_agent(msg: VoiceUtterance, text: str) -> VoiceTranscript:
+def _for_agent(
+    msg: VoiceUtterance, text: str, draft: int | None = None, commits: int | None = None
+) -> VoiceTranscript:
     return VoiceTranscript(
         session_id=msg.session_id,
         turn_id=msg.turn_id,
@@ -80,6 +83,8 @@ def _for_agent(msg: VoiceUtterance, text: str) -> VoiceTranscript:
         source="voice",
         language=msg.language,
         received_at=msg.ended_at,
+        draft=draft,
+        commits_draft=commits,
     )
 
 
@@ -209,24 +214,35 @@ class SttHandler:
     def _hear(self, msg: VoiceUtterance, job: _Admitted) -> _Heard:
         """The transcript kept from a snapshot, if it still holds, else a new one."""
         report = FallbackReport()
-        transcript = speculation.reusable_transcript(job.turn, job.pcm)
+        committed = None if msg.speculative else msg.draft
+        transcript = speculation.committed_transcript(job.turn, committed)
+        if transcript is None:
+            committed = None
+            transcript = speculation.reusable_transcript(job.turn, job.pcm)
         if transcript is None:
             transcript = self._transcribe(msg, job.pcm, report)
         else:
             report.provider = transcript.provider
-        return _Heard(transcript, report, time.time())
+        return _Heard(transcript, report, time.time(), committed)
 
     # --- what each path does with the transcript ------------------------------------------------
 
     def _keep(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
-        record = speculation.kept(job.pcm, heard.transcript.text, heard.report.provider)
+        """Keep a snapshot's transcript for the final utterance; with a draft asked for, the
+        agent prepares its reply now (held until the turn ends on this snapshot)."""
+        text = heard.transcript.text.strip()
+        draft = msg.draft if msg.speculative and msg.purpose == "turn" and text else None
+        if draft is not None:  # first: the final utterance waits for this handler (ordered)
+            self.bus.publish(topics.VOICE_TRANSCRIPT, _for_agent(msg, text, draft=draft))
+        record = speculation.kept(job.pcm, heard.transcript.text, heard.report.provider, draft)
         self.store.update_turn(msg.session_id, msg.turn_id, TurnRecord(speculation=record))
         log.info("speculative transcript kept", extra=_work_logged(job, heard))
 
     def _publish(self, msg: VoiceUtterance, job: _Admitted, heard: _Heard) -> None:
         text = heard.transcript.text.strip()
         if text:
-            self.bus.publish(topics.VOICE_TRANSCRIPT, _for_agent(msg, text))
+            committed = _for_agent(msg, text, commits=heard.commits_draft)
+            self.bus.publish(topics.VOICE_TRANSCRIPT, committed)
         published = time.time()
         self._tell_client(msg, job.session, text, heard.report)
         timings = [
@@ -234,7 +250,7 @@ class SttHandler:
             StageTiming(stage="stt", started_at=job.decoded, ended_at=heard.at),
             StageTiming(stage="transcript_published", started_at=heard.at, ended_at=published),
         ]
-        self._record(msg, text, heard.report, timings)
+        self._record(msg, text, heard, timings)
         self._tell_monitor(msg, job.session, text, heard.report, timings)
         log.info(
             "utterance transcribed",
@@ -261,16 +277,18 @@ class SttHandler:
             send_to_client(self.bus, msg.session_id, msg.turn_id, relay, no_speech, "no_speech")
 
     def _record(
-        self, msg: VoiceUtterance, text: str, report: FallbackReport, timings: list[StageTiming]
+        self, msg: VoiceUtterance, text: str, heard: _Heard, timings: list[StageTiming]
     ) -> None:
-        heard = TurnRecord(
+        record = TurnRecord(
             stt_done=True,
             transcript=text,
-            stt_provider=report.provider,
+            stt_provider=heard.report.provider,
             status="transcribed" if text else "no_speech",
             timings=spans({t.stage: (t.started_at, t.ended_at) for t in timings}),
         )
-        self.store.update_turn(msg.session_id, msg.turn_id, heard)
+        if heard.commits_draft is not None:
+            record.committed_draft = heard.commits_draft
+        self.store.update_turn(msg.session_id, msg.turn_id, record)
 
     def _tell_monitor(
         self,

@@ -50,9 +50,18 @@ def worth_transcribing(turn: TurnRecord, pcm: np.ndarray) -> bool:
     return not final_under_way(turn) and ends_in_pause(pcm)
 
 
-def kept(pcm: np.ndarray, text: str, provider: str) -> KeptSpeculation:
+def kept(pcm: np.ndarray, text: str, provider: str, draft: int | None = None) -> KeptSpeculation:
     """What a turn keeps of a snapshot's transcript (its ``speculation`` field)."""
-    return KeptSpeculation(samples=int(pcm.size), text=text, provider=provider)
+    return KeptSpeculation(samples=int(pcm.size), text=text, provider=provider, draft=draft)
+
+
+def committed_transcript(turn: TurnRecord, draft: int | None) -> Transcript | None:
+    """The kept transcript of the snapshot the turn ended on (the relay heard no speech after
+    it, and its draft reply may already be playing), or None if that is not the one kept."""
+    spec = turn.speculation
+    if draft is None or spec is None or spec.draft != draft:
+        return None
+    return Transcript(spec.text, spec.provider, no_speech=not spec.text)
 
 
 def reusable_transcript(turn: TurnRecord, pcm: np.ndarray) -> Transcript | None:

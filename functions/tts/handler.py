@@ -57,8 +57,11 @@ class TtsHandler:
         if turn.cancelled:
             log.info("turn cancelled; sentence not spoken")
             return
-        if msg.sentence_index in turn.tts_sentences_done:
+        if msg.draft is None and msg.sentence_index in turn.tts_sentences_done:
             log.info("sentence already spoken; skipped")
+            return
+        if msg.draft is not None and _draft_is_void(msg.draft, turn):
+            log.info("draft reply void; sentence not spoken")
             return
         report = FallbackReport()
         try:
@@ -114,7 +117,11 @@ class TtsHandler:
                 passed_over=passed_over(report.failures, self.registry.configured) or None,
             )
             key = f"audio:{msg.sentence_index}"
-        send_to_client(self.bus, msg.session_id, msg.turn_id, session.relay_id, event, key)
+        if msg.draft is not None:  # held by the relay until the turn ends on the draft
+            key = f"draft:{msg.draft}:{key}"
+        send_to_client(
+            self.bus, msg.session_id, msg.turn_id, session.relay_id, event, key, draft=msg.draft
+        )
 
     def _tell_not_spoken(self, msg: AgentReply, session: Session, exc: Exception) -> None:
         """The caller gets ``tts_failed``. If even that cannot be published this raises, and
@@ -143,19 +150,24 @@ class TtsHandler:
         started: float,
         sent: float,
     ) -> None:
-        """Bookkeeping after the audio went out: the turn's spoken sentences, the monitor."""
+        """Bookkeeping after the audio went out: the turn's spoken sentences, the monitor. A
+        draft's sentences are timed as the draft's (``draft_tts_*``): they are the turn's only
+        if the turn ends on the draft, and the turn's own run may speak the same indexes."""
         stage = (
             "tts_first_audio" if msg.sentence_index == 0 else f"tts_sentence_{msg.sentence_index}"
         )
+        if msg.draft is not None:
+            stage = f"draft_{stage}"
         timings = [StageTiming(stage=stage, started_at=started, ended_at=sent)]
+        span = StageSpan(started_at=started, ended_at=sent)
         best_effort(
             "turn update",
-            lambda: self.store.sentence_spoken(
-                msg.session_id,
-                msg.turn_id,
-                msg.sentence_index,
-                stage,
-                StageSpan(started_at=started, ended_at=sent),
+            lambda: (
+                self.store.record_stage(msg.session_id, msg.turn_id, stage, started, sent)
+                if msg.draft is not None
+                else self.store.sentence_spoken(
+                    msg.session_id, msg.turn_id, msg.sentence_index, stage, span
+                )
             ),
         )
         if not (report.failures or msg.sentence_index == 0):
@@ -176,3 +188,12 @@ class TtsHandler:
                 channel=channel_of(session),
             ),
         )
+
+
+def _draft_is_void(draft: int, turn: TurnRecord) -> bool:
+    """The turn moved past the draft: it ended on other speech, or a later snapshot's draft
+    replaced it. Its audio would be dropped by the relay, so it is not synthesised."""
+    run = turn.draft_run
+    return (turn.stt_done and turn.committed_draft != draft) or (
+        run is not None and run.draft > draft
+    )

@@ -42,15 +42,14 @@ def _assert_wav(data_b64: str) -> float:
 
 
 async def _collect_turn(client: RelayClient, timeout: float = 30.0) -> dict[str, Any]:
-    """Frames of one voice turn, until its final audio chunk (or an error / no speech)."""
+    """Frames of one voice turn, until both its final audio chunk and ``agent_final`` (a draft
+    reply's audio can come before the transcript and the text), or an error / no speech."""
     turn: dict[str, Any] = {"audio": [], "status": []}
     while True:
         frame = await client.recv(timeout)
         kind = frame["type"]
         if kind == "audio_chunk":
             turn["audio"].append(frame)
-            if frame["is_final"]:
-                return turn
         elif kind in ("transcript_final", "agent_final", "processing_start"):
             turn[kind] = frame
         elif kind == "status":
@@ -59,6 +58,8 @@ async def _collect_turn(client: RelayClient, timeout: float = 30.0) -> dict[str,
                 return turn
         elif kind == "error":
             turn["error"] = frame
+            return turn
+        if "agent_final" in turn and turn["audio"] and turn["audio"][-1]["is_final"]:
             return turn
 
 

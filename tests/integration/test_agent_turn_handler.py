@@ -159,6 +159,28 @@ def test_memory_carries_the_conversation_to_the_next_turn(handler, session, stor
     assert "call mum" in store.get_turn(session.id, "t4").reply  # type: ignore[union-attr]
 
 
+def test_a_reply_cut_off_is_remembered_as_far_as_the_caller_heard_it(  # type: ignore[no-untyped-def]
+    handler, session, store, db, tap
+) -> None:
+    for title in ("wash the car", "call the bank", "water the plants"):
+        _seed_todo(db, session.user_id, title, f"seed-{title}")
+    replies = tap(topics.AGENT_REPLY)
+    handler.handle(_inbound(session, "t1", "what is on my todo list"))
+    pieces = [json.loads(m.data)["text"] for m in replies.pull(expect=3)]
+    turn = store.get_turn(session.id, "t1")
+    assert turn is not None and turn.reply_pieces == pieces and len(pieces) >= 3
+    # The caller cut in while the second piece played (the relay counts the pieces begun).
+    store.mark_cancelled(session.id, "t1", heard_pieces=2)
+
+    handler.handle(_inbound(session, "t2", "thanks"))
+    kept = store.load_memory_record(session.id, session.user_id)
+    assert kept.last_turn_id == "t2"
+    ais = [m for m in kept.messages if m["type"] == "ai" and not m["data"].get("tool_calls")]
+    first_reply = ais[0]["data"]["content"]
+    assert first_reply == f"{pieces[0]} {pieces[1]} [the caller cut in here]"
+    assert pieces[2] not in first_reply
+
+
 def test_cancelled_turn_is_not_answered(handler, session, store, db, tap) -> None:  # type: ignore[no-untyped-def]
     outbound = tap(topics.SESSION_OUTBOUND)
     store.start_turn(session.id, "t5", source="text", received_at=time.time())

@@ -31,6 +31,7 @@ from shared.speech.base import (
     wav_bytes,
 )
 from shared.speech.registry import ProviderRegistry
+from shared.turn_record import TurnRecord
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.integration
@@ -381,6 +382,24 @@ def test_each_sentence_becomes_one_ordered_wav_chunk_once(
     assert all(base64.b64decode(e["data_b64"])[:4] == b"RIFF" for e in events)
     assert registry.tts("piper").calls == 3  # type: ignore[attr-defined]
     assert outbound.drain(0.5) == []
+
+
+def test_a_draft_is_spoken_as_the_draft_and_not_once_the_turn_moved_past_it(
+    bus, store, session, registry, tap
+) -> None:  # type: ignore[no-untyped-def]
+    outbound = tap(topics.SESSION_OUTBOUND)
+    handler = TtsHandler(bus, store, registry)
+    handler.handle(_reply(0, False, draft=1520))
+    [held] = [json.loads(m.data) for m in outbound.pull(expect=1)]
+    assert held["draft"] == 1520 and held["dedupe_key"] == "t1:draft:1520:audio:0"
+    # The draft's sentence is not the turn's: the turn's own run may still speak index 0.
+    handler.handle(_reply(0, False))
+    [own] = [json.loads(m.data) for m in outbound.pull(expect=1)]
+    assert own["draft"] is None and own["dedupe_key"] == "t1:audio:0"
+    store.update_turn("sess1", "t1", TurnRecord(stt_done=True))  # ended on other speech
+    handler.handle(_reply(1, True, draft=1520))
+    assert outbound.drain(0.5) == []
+    assert registry.tts("piper").calls == 2  # type: ignore[attr-defined]
 
 
 def test_a_cancelled_turn_gets_no_more_audio(bus, store, session, registry, tap) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import pytest
 
 from shared.ws_protocol import AgentFinal, BargeCheck
 from tests.unit.test_relay_turns import SESSION, connection, reply_audio, settle
+from websocket_relay.audio_input import Utterance
 from websocket_relay.backchannel import classify
 from websocket_relay.barge import BargeIn, BargePolicy
 from websocket_relay.delivery import Delivery, watch_signal
@@ -151,11 +152,10 @@ def check(turn_id: str, text: str) -> Any:
     )
 
 
-class Burst:
-    def __init__(self, turn_id: str, seconds: float) -> None:
-        self.turn_id, self.started_at, self.ended_at = turn_id, 100.0, 100.0 + seconds
-        self.data, self.mime_type, self.sample_rate = b"\x00" * 2000, "audio/wav", 16000
-        self.mode, self.language = "streaming", "en"
+def burst(turn_id: str, seconds: float) -> Utterance:
+    return Utterance(
+        turn_id, b"\x00" * 2000, "audio/wav", 16000, 100.0, 100.0 + seconds, "streaming"
+    )
 
 
 def audio_sent(ws: Any) -> list[int]:
@@ -171,7 +171,7 @@ def test_a_backchannel_over_a_reply_holds_then_resumes_it() -> None:
         conn.deliver(reply_audio("t-1", 1, 1.0))  # held
         await settle()
         assert audio_sent(ws) == [0]
-        await conn.audio.on_endpoint("speech_ended", Burst("u-1", 0.3))  # type: ignore[arg-type]
+        await conn.audio.on_endpoint("speech_ended", burst("u-1", 0.3))
         conn.deliver(check("u-1", "uh-huh"))
         await settle()
         conn.audio.reset()
@@ -188,19 +188,21 @@ def test_a_backchannel_over_a_reply_holds_then_resumes_it() -> None:
 
 
 def test_words_over_a_reply_interrupt_it_and_become_the_next_turn() -> None:
-    async def go() -> tuple[Any, Any]:
-        conn, ws, _, _ = connection()
+    async def go() -> tuple[Any, Any, Any]:
+        conn, ws, _, db = connection()
         conn.deliver(reply_audio("t-1", 0, 5.0))
         await settle()
         await conn.audio.on_endpoint("speech_started", None)
         conn.deliver(reply_audio("t-1", 1, 1.0))
-        await conn.audio.on_endpoint("speech_ended", Burst("u-1", 0.4))  # type: ignore[arg-type]
+        await conn.audio.on_endpoint("speech_ended", burst("u-1", 0.4))
         conn.deliver(check("u-1", "wait, stop"))
         await settle()
         conn.watch.stop()
-        return conn, ws
+        return conn, ws, db
 
-    conn, ws = asyncio.run(go())
+    conn, ws, db = asyncio.run(go())
+    turn = db.docs["sessions/s-1/turns/t-1"]
+    assert turn["cancelled"] and turn["heard_pieces"] == 1  # memory keeps the piece heard
     kinds = [(f["type"], f.get("message")) for f in ws.sent if f["type"] != "audio_chunk"]
     assert kinds == [
         ("status", "maybe_interrupt"),
@@ -219,7 +221,7 @@ def test_no_answer_in_time_decides_by_the_bursts_length() -> None:
         conn.deliver(reply_audio("t-1", 0, 5.0))
         await settle()
         await conn.audio.on_endpoint("speech_started", None)
-        await conn.audio.on_endpoint("speech_ended", Burst("u-1", seconds))  # type: ignore[arg-type]
+        await conn.audio.on_endpoint("speech_ended", burst("u-1", seconds))
         await asyncio.sleep(0.8)
         await settle()
         conn.watch.stop()

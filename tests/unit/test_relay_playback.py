@@ -128,3 +128,16 @@ def test_the_reply_text_is_kept_per_turn_for_a_while() -> None:
     p.replied("t2", "two")
     p.replied("t3", "three")
     assert p.reply_text("t1") == "" and p.reply_text("t3") == "three"
+
+
+def test_the_pieces_begun_are_those_whose_audio_started_before_the_moment() -> None:
+    playback = Playback()
+    playback.audio_sent("t-1", wav_b64(2.0), now=100.0)  # plays 100-102
+    playback.audio_sent("t-1", wav_b64(1.0), now=100.1)  # queued: 102-103
+    playback.audio_sent("t-1", wav_b64(1.0), now=100.2)  # 103-104
+    assert playback.pieces_begun("t-1", 99.0) == 0
+    assert playback.pieces_begun("t-1", 101.9) == 1
+    assert playback.pieces_begun("t-1", 102.5) == 2
+    assert playback.pieces_begun("t-2", 102.5) is None  # not what the caller is hearing
+    playback.audio_sent("t-2", wav_b64(1.0), now=110.0)
+    assert playback.pieces_begun("t-2", 110.5) == 1  # a new reply counts from its own start

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from langchain_core.messages import AIMessage, HumanMessage
 from pydantic import BaseModel, Field
 
+from functions.agent_turn.agent.memory import INTERRUPTED, cut_to_heard
 from functions.agent_turn.agent.speaker import Speaker, split_sentences
 from functions.agent_turn.reply_out import PIECE_MAX_CHARS, ReplyPublisher
 from shared.contracts import AgentReply, MonitorEvent, VoiceTranscript
@@ -224,3 +226,16 @@ def test_any_streamed_reply_is_cut_as_the_whole_reply_would_be(
 ) -> None:
     reply = " ".join(words)
     assert [p.text for p in _pieces(reply, streamed_in=chunks)] == split_sentences(reply)
+
+
+def test_a_reply_cut_off_keeps_only_the_pieces_heard() -> None:
+    history = [HumanMessage("list"), AIMessage("You have 2 todos: a; b.")]
+    pieces = ["You have 2 todos:", "a;", "b."]
+    assert cut_to_heard(history, pieces, 1)[-1].content == f"You have 2 todos: {INTERRUPTED}"
+    assert cut_to_heard(history, pieces, 0)[-1].content == INTERRUPTED
+    assert cut_to_heard(history, pieces, 3)[-1].content == f"You have 2 todos: a; b. {INTERRUPTED}"
+    asking = [
+        HumanMessage("list"),
+        AIMessage("", tool_calls=[{"name": "x", "args": {}, "id": "1"}]),
+    ]
+    assert cut_to_heard(asking, pieces, 1) == asking  # only a spoken reply is cut

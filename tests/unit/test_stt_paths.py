@@ -137,6 +137,7 @@ def utterance(
     ago: float = 0.0,
     user: str = "u1",
     data: bytes | None = None,
+    draft: int | None = None,
 ) -> VoiceUtterance:
     data = _wav(clip() if pcm is None else pcm) if data is None else data
     return VoiceUtterance(
@@ -146,6 +147,7 @@ def utterance(
         ended_at=time.time() - ago,
         audio=AudioPayload(mime_type="audio/wav", data_b64=base64.b64encode(data).decode()),
         speculative=speculative,
+        draft=draft,
     )
 
 
@@ -162,7 +164,12 @@ def test_a_snapshot_at_a_pause_is_transcribed_and_kept_not_published(
     handler._handle(snapshot())
     assert stt.calls == 1 and bus.sent == []
     assert store.turn() == {
-        "speculation": {"samples": clip().size, "text": CLIP["text"], "provider": "whisper"}
+        "speculation": {
+            "samples": clip().size,
+            "text": CLIP["text"],
+            "provider": "whisper",
+            "draft": None,
+        }
     }
 
 
@@ -258,6 +265,44 @@ def test_a_final_utterance_with_more_speech_is_transcribed_again(
     store.update_turn("sess1", "t1", TurnRecord(speculation=kept))
     handler._handle(utterance())
     assert stt.calls == 1 and store.turn()["transcript"] == CLIP["text"]
+
+
+# --- draft replies ------------------------------------------------------------------------------
+
+
+def test_a_snapshot_asking_for_a_draft_sends_its_words_to_the_agent_as_that_draft(
+    handler: SttHandler, bus: FakeBus, store: FakeStore
+) -> None:
+    handler._handle(snapshot(draft=1520))
+    [draft] = bus.on(topics.VOICE_TRANSCRIPT)
+    assert draft.draft == 1520 and draft.commits_draft is None and draft.text == CLIP["text"]
+    assert bus.events() == []  # the caller is told nothing until the turn ends
+    assert store.turn()["speculation"]["draft"] == 1520
+
+
+def test_a_final_utterance_that_ended_on_the_draft_commits_its_transcript(
+    handler: SttHandler, bus: FakeBus, store: FakeStore, stt: CountingSTT
+) -> None:
+    kept = KeptSpeculation(samples=clip().size // 2, text="kept", provider="whisper", draft=1520)
+    store.update_turn("sess1", "t1", TurnRecord(speculation=kept))
+    # The relay heard no speech after the snapshot: its words stand, whatever the tail holds.
+    handler._handle(utterance(draft=1520))
+    assert stt.calls == 0
+    [final] = bus.on(topics.VOICE_TRANSCRIPT)
+    assert final.text == "kept" and final.commits_draft == 1520 and final.draft is None
+    assert store.turn()["committed_draft"] == 1520 and store.turn()["stt_done"]
+
+
+def test_a_final_utterance_naming_a_draft_that_was_not_kept_commits_nothing(
+    handler: SttHandler, bus: FakeBus, store: FakeStore, stt: CountingSTT
+) -> None:
+    kept = KeptSpeculation(samples=clip().size // 2, text="kept", provider="whisper", draft=900)
+    store.update_turn("sess1", "t1", TurnRecord(speculation=kept))
+    handler._handle(utterance(draft=1520))
+    assert stt.calls == 1
+    [final] = bus.on(topics.VOICE_TRANSCRIPT)
+    assert final.text == CLIP["text"] and final.commits_draft is None
+    assert "committed_draft" not in store.turn()
 
 
 def test_an_empty_final_transcript_tells_the_client_no_speech_and_not_the_agent(

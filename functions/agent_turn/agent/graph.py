@@ -1,6 +1,7 @@
 """The turn graph, compiled once per set of tools: **route** (which domain the turn is in) →
 that domain's **agent** (its own system prompt, only its own tools plus transfer) → **tools**
-→ the same agent again, until it answers without a tool call (the **reply**)."""
+→ the same agent again, until it answers without a tool call (the **reply**). A draft reply
+(``TurnContext.draft``) stops before any tool that is not marked read-only."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from functions.agent_turn.agent.domains import DOMAINS, tools_for
 from functions.agent_turn.agent.memory import summary_of
 from functions.agent_turn.agent.routing import DOMAIN_KEY, Classifier, Router
 from functions.agent_turn.agent.tool_results import tool_error_result
+from functions.agent_turn.agent.turn_context import TurnContext, WriteHeld
 
 
 class TurnState(MessagesState):
@@ -38,6 +40,7 @@ def build_graph(
     ``classify`` is the router's last resort before ``general`` (``models.classifier_for``)."""
     router = Router(tools, today or getattr(model, "today", None), classify)
     agents = {name: model.bind_tools(tools_for(d, tools)) for name, d in DOMAINS.items()}
+    writes = {t.name for t in tools if not (t.metadata or {}).get("readOnlyHint")}
     prompts = {name: SystemMessage(d.system_prompt()) for name, d in DOMAINS.items()}
 
     async def route(state: TurnState) -> dict[str, Any]:
@@ -51,6 +54,8 @@ def build_graph(
         )
         if isinstance(answer, AIMessage) and not answer.tool_calls:
             answer.additional_kwargs[DOMAIN_KEY] = domain  # the next turn sticks to it
+        elif isinstance(answer, AIMessage) and _is_draft(config):
+            _hold_writes(answer, writes)
         return {"messages": [answer]}
 
     graph = StateGraph(TurnState)
@@ -63,6 +68,18 @@ def build_graph(
     graph.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
     graph.add_edge("tools", "agent")
     return graph.compile()
+
+
+def _is_draft(config: RunnableConfig) -> bool:
+    turn = (config.get("configurable") or {}).get("turn_context")
+    return isinstance(turn, TurnContext) and turn.draft
+
+
+def _hold_writes(answer: AIMessage, writes: set[str]) -> None:
+    """A draft reply runs only tools that read: the first that would write stops it."""
+    for call in answer.tool_calls:
+        if call["name"] in writes:
+            raise WriteHeld(call["name"])
 
 
 def _with_prompt(prompt: SystemMessage, messages: Sequence[BaseMessage]) -> list[BaseMessage]:

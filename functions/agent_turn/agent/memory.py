@@ -108,3 +108,21 @@ def _fit(lines: list[str]) -> list[str]:
             break
         kept.append(line)
     return kept[::-1]
+
+
+INTERRUPTED = "[the caller cut in here]"
+
+
+def cut_to_heard(
+    messages: list[BaseMessage], pieces: Sequence[str], heard: int
+) -> list[BaseMessage]:
+    """``messages`` with the last reply cut to the ``heard`` pieces the caller heard begin
+    before they cut in, and marked so: the agent then knows what was said, not what it wrote."""
+    if not messages or not isinstance(messages[-1], AIMessage) or messages[-1].tool_calls:
+        return messages
+    said = " ".join(p for p in pieces[:heard] if p)
+    cut = AIMessage(
+        content=f"{said} {INTERRUPTED}".strip(),
+        additional_kwargs=messages[-1].additional_kwargs,
+    )
+    return [*messages[:-1], cut]

@@ -15,16 +15,31 @@ class TurnContext:
     key: the same turn, tool and ordinal give the same key, so a redelivered turn's calls are
     recognised by the tools server and write nothing twice."""
 
-    def __init__(self, user_id: str, turn_id: str, session_id: str, traceparent: str | None = None):
+    def __init__(
+        self,
+        user_id: str,
+        turn_id: str,
+        session_id: str,
+        traceparent: str | None = None,
+        draft: bool = False,
+    ):
+        """``draft``: a reply prepared before the caller's turn ended, in which no tool that
+        changes anything may run (the graph stops at one: ``WriteHeld``)."""
         self.user_id = user_id
         self.turn_id = turn_id
         self.session_id = session_id
         self.traceparent = traceparent
+        self.draft = draft
         self._calls: Counter[str] = Counter()
 
     def request_key(self, tool_name: str) -> str:
         self._calls[tool_name] += 1
         return f"{self.turn_id}:{tool_name}:{self._calls[tool_name]}"
+
+
+class WriteHeld(Exception):
+    """A draft reply reached a tool call that changes something: it stops there, and the
+    committed turn runs it for real."""
 
 
 # Set for the task that runs a turn; the tool calls' tasks inherit it.
