@@ -1,8 +1,8 @@
 """Draft replies: audio prepared on a snapshot of the caller's speech before their turn ended.
 
 At a pause the relay offers the snapshot (``VoiceUtterance.draft``: where the speech stopped);
-stt, agent_turn and tts prepare a reply on it and send its audio marked with that draft. The
-relay holds that audio. When the turn ends with no speech after the snapshot, the draft is the
+stt, agent_turn and tts prepare a reply on it and send its transcript and audio marked with that
+draft. The relay holds them. When the turn ends with no speech after the snapshot, the draft is the
 turn's reply: what is held goes out at once, and what comes later goes straight through. When
 the caller spoke on, the draft is dropped, and the turn's own run answers. Only the newest
 snapshot of a turn can be committed.
@@ -59,8 +59,12 @@ class DraftReplies:
         return committed
 
     def release(self, turn_id: str) -> list[SessionOutbound]:
-        """The held envelopes of the draft ``turn_id`` committed, in arrival order, once."""
-        return self._held.pop(turn_id, []) if self._ended.get(turn_id, _NONE) != _NONE else []
+        """The held envelopes of the draft ``turn_id`` committed, once: the caller's words
+        first, then the reply in arrival order."""
+        if self._ended.get(turn_id, _NONE) == _NONE:
+            return []
+        held = self._held.pop(turn_id, [])
+        return sorted(held, key=lambda o: o.event.type != "transcript_final")  # stable
 
     def cancelled(self, turn_id: str) -> None:
         """The turn was cancelled: nothing of any draft of it goes out."""

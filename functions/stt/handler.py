@@ -234,6 +234,8 @@ class SttHandler:
         draft = msg.draft if msg.speculative and msg.purpose == "turn" and text else None
         if draft is not None:  # first: the final utterance waits for this handler (ordered)
             self.bus.publish(topics.VOICE_TRANSCRIPT, _for_agent(msg, text, draft=draft))
+            # The caller's words go out with the draft's audio, the relay holding both.
+            self._tell_client(msg, job.session, text, heard.report, draft=draft)
         record = speculation.kept(job.pcm, heard.transcript.text, heard.report.provider, draft)
         self.store.update_turn(msg.session_id, msg.turn_id, TurnRecord(speculation=record))
         log.info("speculative transcript kept", extra=_work_logged(job, heard))
@@ -244,7 +246,8 @@ class SttHandler:
             committed = _for_agent(msg, text, commits=heard.commits_draft)
             self.bus.publish(topics.VOICE_TRANSCRIPT, committed)
         published = time.time()
-        self._tell_client(msg, job.session, text, heard.report)
+        if heard.commits_draft is None:  # else the relay sent the draft's transcript_final
+            self._tell_client(msg, job.session, text, heard.report)
         timings = [
             StageTiming(stage="stt_decode", started_at=job.started, ended_at=job.decoded),
             StageTiming(stage="stt", started_at=job.decoded, ended_at=heard.at),
@@ -262,7 +265,12 @@ class SttHandler:
         )
 
     def _tell_client(
-        self, msg: VoiceUtterance, session: Session, text: str, report: FallbackReport
+        self,
+        msg: VoiceUtterance,
+        session: Session,
+        text: str,
+        report: FallbackReport,
+        draft: int | None = None,
     ) -> None:
         final = TranscriptFinal(
             text=text,
@@ -271,7 +279,8 @@ class SttHandler:
             passed_over=passed_over(report.failures, self.registry.configured) or None,
         )
         relay = session.relay_id
-        send_to_client(self.bus, msg.session_id, msg.turn_id, relay, final, "transcript_final")
+        key = "transcript_final" if draft is None else f"draft:{draft}:transcript_final"
+        send_to_client(self.bus, msg.session_id, msg.turn_id, relay, final, key, draft=draft)
         if not text:
             no_speech = Status(message="no_speech", turn_id=msg.turn_id)
             send_to_client(self.bus, msg.session_id, msg.turn_id, relay, no_speech, "no_speech")

@@ -10,6 +10,7 @@ import pytest
 
 from shared import topics
 from shared.contracts import SessionOutbound, VoiceUtterance
+from shared.ws_protocol import TranscriptFinal
 from tests.unit.test_relay_turns import Publisher, connection, reply_audio, settle
 from websocket_relay.audio_input import Utterance
 from websocket_relay.connection import ClientConnection
@@ -81,6 +82,36 @@ def test_a_turn_that_ends_on_its_snapshot_sends_the_held_draft_at_once() -> None
     snapshot, final = utterances(publisher)
     assert snapshot.speculative and snapshot.draft == 1500
     assert not final.speculative and final.draft == 1500  # stt: the snapshot's words stand
+
+
+def draft_transcript(draft: int, text: str = "what is on my list") -> SessionOutbound:
+    return SessionOutbound(
+        session_id="s-1",
+        turn_id=TURN,
+        relay_id="relay-1",
+        event=TranscriptFinal(turn_id=TURN, text=text),
+        dedupe_key=f"{TURN}:draft:{draft}:transcript_final",
+        draft=draft,
+    )
+
+
+def test_a_committed_draft_tells_the_caller_its_words_before_its_audio() -> None:
+    drafts = DraftReplies()
+    drafts.offered(TURN, 1500)
+    audio, words = draft_audio(0, 1500), draft_transcript(1500)
+    drafts.arrived(audio)  # the audio got in first: the words still go first
+    drafts.arrived(words)
+    drafts.turn_ended(TURN, 1500)
+    assert drafts.release(TURN) == [words, audio]
+
+
+def test_a_dropped_draft_never_shows_its_words() -> None:
+    drafts = DraftReplies()
+    drafts.offered(TURN, 1500)
+    drafts.arrived(draft_transcript(1500, "what is on"))
+    assert drafts.turn_ended(TURN, 2300) is None  # the caller spoke on
+    assert drafts.release(TURN) == []
+    assert drafts.arrived(draft_transcript(1500, "what is on")) == []
 
 
 def test_speech_after_the_snapshot_drops_its_draft_and_the_turn_runs_for_itself() -> None:

@@ -276,7 +276,10 @@ def test_a_snapshot_asking_for_a_draft_sends_its_words_to_the_agent_as_that_draf
     handler._handle(snapshot(draft=1520))
     [draft] = bus.on(topics.VOICE_TRANSCRIPT)
     assert draft.draft == 1520 and draft.commits_draft is None and draft.text == CLIP["text"]
-    assert bus.events() == []  # the caller is told nothing until the turn ends
+    # The caller's words go with the draft's audio: held by the relay until the turn ends.
+    [told] = bus.on(topics.SESSION_OUTBOUND)
+    assert told.draft == 1520 and told.dedupe_key == "t1:draft:1520:transcript_final"
+    assert told.event.type == "transcript_final" and told.event.text == CLIP["text"]
     assert store.turn()["speculation"]["draft"] == 1520
 
 
@@ -291,6 +294,7 @@ def test_a_final_utterance_that_ended_on_the_draft_commits_its_transcript(
     [final] = bus.on(topics.VOICE_TRANSCRIPT)
     assert final.text == "kept" and final.commits_draft == 1520 and final.draft is None
     assert store.turn()["committed_draft"] == 1520 and store.turn()["stt_done"]
+    assert bus.events() == []  # its transcript_final went out with the draft's audio
 
 
 def test_a_final_utterance_naming_a_draft_that_was_not_kept_commits_nothing(
@@ -303,6 +307,7 @@ def test_a_final_utterance_naming_a_draft_that_was_not_kept_commits_nothing(
     [final] = bus.on(topics.VOICE_TRANSCRIPT)
     assert final.text == CLIP["text"] and final.commits_draft is None
     assert "committed_draft" not in store.turn()
+    assert [e["type"] for e in bus.events()] == ["transcript_final"]
 
 
 def test_an_empty_final_transcript_tells_the_client_no_speech_and_not_the_agent(
