@@ -3,21 +3,27 @@
 The 12 ``joe`` fixture clips, plain and with 300/500/700 ms of silence spliced into a word gap
 inside the sentence, are fed 20 ms at a time through ``StreamingCapture``. Reported: how often
 an utterance ended inside the sentence (a false endpoint), the silence waited after the true
-end, and the model's inference time. ``python -m bench.run turn_taking``.
+end, and the model's inference time; and the same with the words heard at each pause (the
+offline recogniser, timed) holding an unfinished turn open (ADR 0020).
+``python -m bench.run turn_taking``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import statistics
+import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from shared.speech.dictation import ends_unfinished
 from shared.speech.turn_taking import TurnPolicy, TurnScorer
 from websocket_relay.audio_input import Limits, StreamingCapture
 
@@ -25,6 +31,8 @@ RATE = 16_000
 FRAME = RATE * 20 // 1000  # samples in one 20 ms client frame
 PAUSES_MS = (300, 500, 700)
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
+HOPS_MS = 40  # stt's words reach the relay: two bus hops on the local stack
+WORDS_WAIT_MS = 400  # the relay's default (CONVONET_TURN_WORDS_WAIT_MS)
 
 
 def fixtures_dir() -> Path:
@@ -78,29 +86,72 @@ class Run:
     model_ms: list[float]
 
 
+@dataclass
+class Heard:
+    """The words of a snapshot, as the relay gets them: due ``at_frame`` (after the
+    transcription's own time and the hops)."""
+
+    turn_id: str
+    speech_end_ms: int
+    text: str
+    at_frame: int
+
+
+Listener = Callable[[bytes], tuple[str, float]]  # snapshot WAV -> (text, seconds it took)
+
+
 def feed(
     pcm: np.ndarray,
     model: TurnScorer | None = None,
     policy: TurnPolicy | None = None,
     silence_ms: int = 300,
     tail_ms: int = 2000,
+    listener: Listener | None = None,
+    slot_asked: bool = False,
 ) -> Run:
-    """Stream ``pcm`` plus ``tail_ms`` of silence through a StreamingCapture."""
+    """Stream ``pcm`` plus ``tail_ms`` of silence through a StreamingCapture; with a
+    ``listener``, each pause's snapshot is transcribed and its words reach the capture as
+    they would the relay's (``ends_unfinished`` holding the turn open)."""
     capture = StreamingCapture(
         Limits(8 * 1024 * 1024, 60.0, 1000), RATE, silence_ms, 2, turn_model=model,
-        turn_policy=policy,
+        turn_policy=policy, words_wait_ms=WORDS_WAIT_MS if listener else 0,
     )  # fmt: skip
+    if slot_asked:  # the reply the caller answers asked for a slot
+        capture.hold_for_slot()
     stream = np.concatenate([pcm, np.zeros(RATE * tail_ms // 1000, dtype=np.int16)])
     ends: list[int] = []
     waited = None
+    heard: list[Heard] = []
     for i, start in enumerate(range(0, stream.size - FRAME + 1, FRAME)):
+        for h in [h for h in heard if h.at_frame == i]:
+            unfinished = ends_unfinished(h.text, capture.endpointer.dictating)
+            capture.words_at_pause(h.turn_id, h.speech_end_ms, unfinished)
         data = base64.b64encode(stream[start : start + FRAME].tobytes()).decode()
-        for kind, _ in capture.add(i, data):
+        for kind, utterance in capture.add(i, data):
+            if kind == "pause" and listener is not None and utterance is not None:
+                text, took = listener(utterance.data)
+                delay = math.ceil((took * 1000 + HOPS_MS) / 20)
+                heard.append(Heard(utterance.turn_id, utterance.speech_end_ms, text, i + delay))
             if kind == "speech_ended":
                 ep = capture.endpointer
                 ends.append(ep.position_ms)
                 waited = ep.position_ms - ep._last_voiced_end_ms
     return Run(ends, waited, list(capture.endpointer.model_ms))
+
+
+def whisper_listener() -> Listener:
+    """The offline recogniser stt runs, timed on this machine."""
+    from shared.speech import audio
+    from shared.speech.whisper import WhisperSTT
+
+    stt = WhisperSTT(threads=2)
+
+    def listen(wav: bytes) -> tuple[str, float]:
+        started = time.perf_counter()
+        text = stt.transcribe(audio.decode(wav, "audio/wav", RATE, 60.0)).text
+        return text, time.perf_counter() - started
+
+    return listen
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -109,13 +160,15 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def evaluate(model: TurnScorer | None, policy: TurnPolicy | None) -> dict[str, Any]:
+def evaluate(
+    model: TurnScorer | None, policy: TurnPolicy | None, listener: Listener | None = None
+) -> dict[str, Any]:
     paused_total = paused_false = plain_false = 0
     waited: list[float] = []
     model_ms: list[float] = []
     detail = []
     for clip_id, _text, pcm in clips():
-        plain = feed(pcm, model, policy)
+        plain = feed(pcm, model, policy, listener=listener)
         model_ms += plain.model_ms
         plain_false += len(plain.ends_ms) != 1
         if plain.waited_ms is not None:
@@ -123,7 +176,7 @@ def evaluate(model: TurnScorer | None, policy: TurnPolicy | None) -> dict[str, A
         at = word_gap(pcm)
         for pause in PAUSES_MS:
             spliced = splice(pcm, at, pause)
-            run = feed(spliced, model, policy)
+            run = feed(spliced, model, policy, listener=listener)
             model_ms += run.model_ms
             true_end = speech_end(spliced)
             false = any(end < true_end for end in run.ends_ms)
@@ -153,11 +206,101 @@ def evaluate(model: TurnScorer | None, policy: TurnPolicy | None) -> dict[str, A
     }
 
 
+# A caller dictating a slot, group by group: Piper's joe voice, each group trimmed to its
+# speech, joined by DICTATION_PAUSES_MS of silence.
+DICTATION = {
+    "phone": ("My phone number is five five five", "zero one two", "three four five six."),
+    "birth-date": ("My date of birth is March", "fourteenth,", "nineteen eighty two."),
+    "member-id": ("My member ID is W X Y", "four four seven", "one two nine."),
+    "booking-name": ("The booking is under the name", "Park. P A R K."),
+}
+DICTATION_PAUSES_MS = (600, 900, 1200)
+# Each dictation is spoken at these rates (Piper's length_scale), its sampling noise off so
+# that every run hears the same audio.
+TAKES = (0.9, 1.0, 1.15)
+
+
+def _voiced(pcm: np.ndarray) -> np.ndarray:
+    e = _energy(pcm)
+    loud = np.flatnonzero(e > e.max() * 0.05)
+    return pcm[int(loud[0]) * 160 : (int(loud[-1]) + 1) * 160]
+
+
+def dictation_clips() -> dict[str, list[np.ndarray]]:
+    """Each dictation at each rate (``name@rate``): its groups as 16 kHz PCM."""
+    from piper import SynthesisConfig
+
+    from shared.speech import audio
+    from shared.speech.base import wav_bytes
+    from shared.speech.piper import PiperTTS
+
+    tts = PiperTTS()
+
+    def say(text: str, rate: float) -> np.ndarray:
+        config = SynthesisConfig(length_scale=rate, noise_scale=0.0, noise_w_scale=0.0)
+        chunks = [c.audio_int16_array.reshape(-1) for c in tts.voice.synthesize(text, config)]
+        wav = wav_bytes(np.concatenate(chunks).astype(np.int16), tts.sample_rate)
+        return _voiced(audio.decode(wav, "audio/wav", None, 60.0))
+
+    return {
+        f"{name}@{rate}": [say(group, rate) for group in groups]
+        for name, groups in DICTATION.items()
+        for rate in TAKES
+    }
+
+
+def evaluate_dictation(
+    groups_by_clip: dict[str, list[np.ndarray]],
+    model: TurnScorer,
+    policy: TurnPolicy,
+    listener: Listener | None = None,
+    slot_asked: bool = False,
+) -> dict[str, Any]:
+    """How often a pause between dictated groups ended the turn."""
+    total = false = 0
+    waited: list[float] = []
+    detail = []
+    for name, groups in groups_by_clip.items():
+        for pause in DICTATION_PAUSES_MS:
+            gap = np.zeros(RATE * pause // 1000, dtype=np.int16)
+            pcm = np.concatenate([part for g in groups for part in (g, gap)][:-1])
+            run = feed(pcm, model, policy, listener=listener, slot_asked=slot_asked)
+            cut = len(run.ends_ms) > 1
+            total += len(groups) - 1
+            false += len(run.ends_ms) - 1 if cut else 0
+            if not cut and run.waited_ms is not None:
+                waited.append(run.waited_ms)
+            detail.append({"clip": name, "pause_ms": pause, "utterances": len(run.ends_ms)})
+    return {
+        "pauses_between_groups": total,
+        "false_endpoint_rate": round(false / total, 3),
+        "silence_waited_after_true_end_ms": {
+            "median": round(statistics.median(waited), 1) if waited else None,
+            "p95": round(_pct(waited, 95), 1),
+            "n": len(waited),
+        },
+        "detail": detail,
+    }
+
+
+def dictation(model: TurnScorer, policy: TurnPolicy, listener: Listener) -> dict[str, Any]:
+    clips_ = dictation_clips()
+    return {
+        "clips": {name: list(groups) for name, groups in DICTATION.items()},
+        "pauses_ms": list(DICTATION_PAUSES_MS),
+        "model_policy": evaluate_dictation(clips_, model, policy),
+        "with_words": evaluate_dictation(clips_, model, policy, listener),
+        "slot_asked": evaluate_dictation(clips_, model, policy, slot_asked=True),
+        "slot_asked_with_words": evaluate_dictation(clips_, model, policy, listener, True),
+    }
+
+
 def run() -> dict[str, Any]:
     from shared.speech.turn_end import shared_model
 
     model = shared_model()
     policy = TurnPolicy()
+    listener = whisper_listener()
     sweep = {}
     for threshold in THRESHOLDS:
         f = evaluate(model, TurnPolicy(threshold=threshold))
@@ -167,7 +310,10 @@ def run() -> dict[str, Any]:
         "pauses_ms": list(PAUSES_MS),
         "fixed_300ms": evaluate(None, None),
         "model_policy": {"policy": policy.__dict__, **evaluate(model, policy)},
+        # the same, with the words stt hears at each pause holding an unfinished turn open
+        "model_policy_with_words": evaluate(model, policy, listener),
         "threshold_sweep": sweep,
+        "dictation": dictation(model, policy, listener),
     }
 
 
@@ -178,7 +324,10 @@ def print_report(figures: dict[str, Any]) -> None:
 def _summary(figures: dict[str, Any]) -> str:
     lines = []
     rows = [("fixed_300ms", figures["fixed_300ms"]), ("model_policy", figures["model_policy"])]
+    if "model_policy_with_words" in figures:
+        rows.append(("model_policy_with_words", figures["model_policy_with_words"]))
     rows += [(f"  threshold {t}", f) for t, f in figures.get("threshold_sweep", {}).items()]
+    dictated = figures.get("dictation", {})
     for name, f in rows:
         w, m = f["silence_waited_after_true_end_ms"], f["model_inference_ms"]
         lines.append(
@@ -186,6 +335,14 @@ def _summary(figures: dict[str, Any]) -> str:
             f"{f['mid_sentence_pauses']}, waited median {w['median']} p95 {w['p95']} ms, "
             f"model {m['median']} ms ({m['calls']} calls)"
         )
+    for name in ("model_policy", "with_words", "slot_asked", "slot_asked_with_words"):
+        if name in dictated:
+            f, w = dictated[name], dictated[name]["silence_waited_after_true_end_ms"]
+            lines.append(
+                f"dictation, {name}: false endpoints {f['false_endpoint_rate']:.0%} of "
+                f"{f['pauses_between_groups']} pauses, "
+                f"waited median {w['median']} p95 {w['p95']} ms"
+            )
     return "\n".join(lines)
 
 

@@ -149,6 +149,12 @@ class RelaySettings(DatabaseSettings):
     turn_min_silence_ms: int = Field(default=180, ge=60, le=3000, description="first model check")
     turn_max_silence_ms: int = Field(default=700, ge=90, le=5000, description="end whatever")
     turn_dictation_max_silence_ms: int = Field(default=1600, ge=90, le=8000)
+    turn_words_wait_ms: int = Field(
+        default=400,
+        ge=0,
+        le=3000,
+        description="dictating: a sure model waits this long for the pause's words (ADR 0020)",
+    )
     turn_threshold: float = Field(default=0.9, gt=0, le=1, description="P(complete) to end")
     draft_replies: bool = Field(
         default=True,

@@ -217,6 +217,7 @@ class StreamingCapture:
     language: str = "en"
     turn_model: TurnScorer | None = None
     turn_policy: TurnPolicy | None = None
+    words_wait_ms: int = 0  # dictating, how long a sure model waits for a pause's words
     next_sequence: int = 0
     turn_id: str | None = None
     speech_started_at: float = 0.0
@@ -233,6 +234,7 @@ class StreamingCapture:
             aggressiveness=self.aggressiveness,
             turn_model=self.turn_model,
             policy=self.turn_policy or TurnPolicy(),
+            words_wait_ms=self.words_wait_ms,
         )
 
     def add(self, sequence: int, data_b64: str) -> list[tuple[str, Utterance | None]]:
@@ -254,6 +256,19 @@ class StreamingCapture:
             out.append(self._on_event(self.endpointer.end()))  # cut an endless utterance
         return out
 
+    def hold_for_slot(self) -> None:
+        """A slot is being dictated: the utterance under way, or else the next, waits longer
+        for its end (the turn policy's dictation ceiling and threshold)."""
+        self.endpointer.dictating = True
+
+    def words_at_pause(self, turn_id: str, speech_end_ms: int, unfinished: bool) -> bool:
+        """stt's words for the pause of ``turn_id`` after the speech that stopped at
+        ``speech_end_ms``: ``unfinished`` ones hold the turn open to the dictation ceiling.
+        Whether they were of the pause still under way."""
+        if turn_id != self.turn_id:
+            return False
+        return self.endpointer.words_heard(speech_end_ms, unfinished)
+
     def end_now(self) -> Utterance | None:
         """The caller said the utterance is over (``end_utterance`` or ``stop_recording``)."""
         if not self.endpointer.in_speech:
@@ -271,6 +286,7 @@ class StreamingCapture:
             return ("pause", self._utterance(event, speculative=True))
         utterance = self._utterance(event, speculative=False)
         self.turn_id = None
+        self.endpointer.dictating = False  # held for this utterance only
         return ("speech_ended", utterance)
 
     def _utterance(self, event: EndpointEvent, speculative: bool) -> Utterance:

@@ -1,29 +1,23 @@
-"""The audio side of a caller's connection: recordings, hands-free capture, barge-in, and the
-``voice-utterance`` messages they become. Whether speech over a reply interrupts it is decided
-by barge.py (the state) and backchannel.py (the words); this acts on its decisions."""
+"""The audio side of a caller's connection: recordings, hands-free capture, dictation, barge-in.
+Whether speech over a reply interrupts it is decided by barge.py (the state) and backchannel.py
+(the words); this acts on its decisions. utterance_out.py publishes what the caller said."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import time
 from typing import TYPE_CHECKING
 
-from shared import audio_store, topics
-from shared.contracts import AudioPayload, VoiceUtterance
-from shared.log import log_context
-from shared.session_store import Session
+from shared.speech.dictation import asks_for_slot, ends_unfinished
 from shared.speech.turn_end import shared_model_or_none
 from shared.speech.turn_taking import TurnPolicy
-from shared.tracing import TraceContext
 from shared.ws_protocol import (
     AudioChunk,
     AudioFrame,
     BargeCheck,
     ClientFrame,
     EndUtterance,
-    ProcessingStart,
     StartRecording,
     Status,
     StopRecording,
@@ -37,6 +31,7 @@ from websocket_relay.audio_input import (
 )
 from websocket_relay.backchannel import classify
 from websocket_relay.barge import BargeIn, Decision
+from websocket_relay.utterance_out import UtteranceOut
 
 if TYPE_CHECKING:
     from websocket_relay.connection import ClientConnection
@@ -52,6 +47,7 @@ class AudioTurns:
         self.recording: BatchRecording | None = None
         self.streaming: StreamingCapture | None = None
         self.barge = BargeIn()
+        self.out = UtteranceOut(conn)
         self._check_timer: asyncio.TimerHandle | None = None
 
     def reset(self) -> None:
@@ -105,6 +101,8 @@ class AudioTurns:
                     s.turn_threshold,
                     dictation_max_silence_ms=s.turn_dictation_max_silence_ms,
                 ),
+                # the words of a pause come with its draft reply
+                words_wait_ms=s.turn_words_wait_ms if s.draft_replies else 0,
             )
             await self.conn.send(Status(message="listening"))
             return
@@ -134,7 +132,7 @@ class AudioTurns:
             raise
         speculation = self.recording.speculation()
         if speculation is not None:
-            await self.publish_speculation(speculation)
+            await self.out.speculation(speculation)
 
     async def on_end_utterance(self) -> None:
         if self.recording is not None:
@@ -148,7 +146,7 @@ class AudioTurns:
     async def on_stop_recording(self) -> None:
         if self.recording is not None:
             recording, self.recording = self.recording, None
-            await self.publish_utterance(recording.finish())
+            await self.out.turn(recording.finish())
         elif self.streaming is not None:
             capture, self.streaming = self.streaming, None
             utterance = capture.end_now()
@@ -163,7 +161,7 @@ class AudioTurns:
             await self._speech_started()
         elif kind == "pause" and utterance is not None:
             if not self.barge.burst_open:  # a burst over a reply gets its own, primed, check
-                await self.publish_speculation(utterance)
+                await self.out.speculation(utterance)
         elif utterance is not None and self.barge.burst_open:
             await self._check_burst(utterance)
         elif utterance is not None:
@@ -172,9 +170,24 @@ class AudioTurns:
     async def _utterance_ended(self, utterance: Utterance) -> None:
         await self.conn.send(Status(message="speech_ended", turn_id=utterance.turn_id))
         committed = self.conn.drafts.turn_ended(utterance.turn_id, utterance.speech_end_ms)
-        await self.publish_utterance(utterance, draft=committed)
+        await self.out.turn(utterance, draft=committed)
         if committed is not None:
             self.conn.release_draft(utterance.turn_id)
+
+    # ---- dictation ----------------------------------------------------------------------------
+    def reply_given(self, text: str) -> None:
+        """A reply reached the caller: if it asks for a slot, their answer is held longer."""
+        if self.streaming is not None and asks_for_slot(text):
+            self.streaming.hold_for_slot()
+
+    def words_at_pause(self, turn_id: str, speech_end_ms: int, text: str) -> None:
+        """stt heard ``text`` at the pause of ``turn_id`` after the speech that stopped at
+        ``speech_end_ms``: if it stops mid-slot or mid-phrase, the turn is held open."""
+        if self.streaming is None:
+            return
+        unfinished = ends_unfinished(text, self.streaming.endpointer.dictating)
+        if self.streaming.words_at_pause(turn_id, speech_end_ms, unfinished) and unfinished:
+            log.info("turn held open: the words so far stop mid-phrase")
 
     # ---- barge-in -----------------------------------------------------------------------------
     def _position_ms(self) -> int:
@@ -207,7 +220,7 @@ class AudioTurns:
             lambda: self.conn._spawn(self._check_timed_out(utterance.turn_id)),
         )
         try:
-            await self.publish_barge_check(utterance)
+            await self.out.barge_check(utterance)
         except Exception:
             log.warning("barge-in check could not be published", exc_info=True)
 
@@ -253,112 +266,3 @@ class AudioTurns:
         if self._check_timer is not None:
             self._check_timer.cancel()
             self._check_timer = None
-
-    async def publish_utterance(self, utterance: Utterance, draft: int | None = None) -> None:
-        """The caller's turn, to stt (``draft``: the snapshot it ended on, whose transcript and
-        reply stand)."""
-        assert self.conn.session is not None
-        if not self.conn.turn_rate.admit():
-            raise AudioInputError("rate_limited", self.conn.turn_rate_message())
-        session = self.conn.session
-        stopped = time.time()
-        with log_context(TraceContext.new(), session_id=session.id, turn_id=utterance.turn_id):
-            message = self._utterance_message(
-                session, utterance, await self._audio_payload(utterance), draft=draft
-            )
-            publish_started = time.time()
-            # The turn document and the bus message go out together: STT takes far longer
-            # than the write, and the write touches no field STT sets.
-            await asyncio.gather(
-                asyncio.to_thread(
-                    self.conn.svc.store.start_turn,
-                    session.id,
-                    utterance.turn_id,
-                    source="voice",
-                    received_at=utterance.started_at,
-                ),
-                asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message),
-            )
-            published = time.time()
-            self.conn.open_turn(utterance.turn_id)
-            self.conn.first_audio.input_ended(utterance.turn_id, utterance.ended_at, "spoken")
-            await self.conn.send(ProcessingStart(turn_id=utterance.turn_id))
-            log.info(
-                "utterance published",
-                extra={"bytes": len(utterance.data), "mode": utterance.mode},
-            )
-            self.conn.record_stage(
-                utterance.turn_id, "audio_received", utterance.started_at, stopped
-            )
-            self.conn.record_stage(
-                utterance.turn_id, "utterance_published", publish_started, published
-            )
-
-    async def publish_barge_check(self, utterance: Utterance) -> None:
-        """Speech heard over a reply: stt sends back its words only (``barge_check``)."""
-        assert self.conn.session is not None
-        message = self._utterance_message(
-            self.conn.session, utterance, await self._audio_payload(utterance)
-        )
-        message = message.model_copy(update={"purpose": "barge_check"})
-        await asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message)
-
-    async def publish_speculation(self, utterance: Utterance) -> None:
-        """At a pause, let STT start before the end of speech is certain, and (with draft
-        replies on) the agent and TTS too: their audio is held until the turn ends."""
-        assert self.conn.session is not None
-        if len(utterance.data) > self.conn.svc.settings.inline_audio_limit:
-            return  # long utterances are not worth a second upload
-        draft = utterance.speech_end_ms if self.conn.svc.settings.draft_replies else None
-        if draft is not None:
-            self.conn.drafts.offered(utterance.turn_id, draft)
-        message = self._utterance_message(
-            self.conn.session,
-            utterance,
-            await self._audio_payload(utterance),
-            speculative=True,
-            draft=draft,
-        )
-        await asyncio.to_thread(self.conn.svc.bus.publish, topics.VOICE_UTTERANCE, message)
-
-    @staticmethod
-    def _utterance_message(
-        session: Session,
-        utterance: Utterance,
-        payload: AudioPayload,
-        speculative: bool = False,
-        draft: int | None = None,
-    ) -> VoiceUtterance:
-        return VoiceUtterance(
-            session_id=session.id,
-            turn_id=utterance.turn_id,
-            user_id=session.user_id,
-            audio=payload,
-            stt_provider=session.stt_provider,
-            stt_mode=utterance.mode,  # type: ignore[arg-type]
-            language=utterance.language,
-            ended_at=utterance.ended_at,
-            speculative=speculative,
-            draft=draft,
-        )
-
-    async def _audio_payload(self, utterance: Utterance) -> AudioPayload:
-        assert self.conn.session is not None
-        s = self.conn.svc.settings
-        if len(utterance.data) <= s.inline_audio_limit:
-            return AudioPayload(
-                mime_type=utterance.mime_type,
-                sample_rate=utterance.sample_rate,
-                data_b64=base64.b64encode(utterance.data).decode(),
-            )
-        uri = await asyncio.to_thread(
-            audio_store.put,
-            s.project_id,
-            s.audio_bucket,
-            audio_store.utterance_prefix(self.conn.session.id) + utterance.turn_id,
-            utterance.data,
-            utterance.mime_type,
-        )
-        return AudioPayload(
-            mime_type=utterance.mime_type, sample_rate=utterance.sample_rate, gcs_uri=uri
-        )

@@ -39,6 +39,7 @@ from shared.ws_protocol import (
     ProcessingStart,
     Status,
     Text,
+    TranscriptFinal,
     VoiceProviders,
 )
 from websocket_relay import session_open
@@ -293,6 +294,8 @@ class ClientConnection:
         if not self.delivery.admit(outbound):
             return
         if outbound.draft is not None:  # a draft reply's audio waits for the turn's end
+            if isinstance(outbound.event, TranscriptFinal):  # the words heard at a pause
+                self.audio.words_at_pause(outbound.turn_id, outbound.draft, outbound.event.text)
             for ready in self.drafts.arrived(outbound):
                 self._route(ready)
             return
@@ -315,6 +318,7 @@ class ClientConnection:
             return
         if isinstance(event, AgentFinal):
             self.playback.replied(event.turn_id, event.text)
+            self.audio.reply_given(event.text)
         if isinstance(event, AudioOut) and self.audio.barge.hold(event):
             return
         self.forward(event)

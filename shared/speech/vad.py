@@ -65,6 +65,9 @@ class Endpointer:
     turn_model: TurnScorer | None = None
     policy: TurnPolicy = field(default_factory=TurnPolicy)
     dictating: bool = False  # a slot is being dictated: hold longer (the agent may set it)
+    # Dictating, a model sure the turn is over waits this long for the words heard at the
+    # pause (``words_heard``), which may say more is coming (0: it does not wait).
+    words_wait_ms: int = 0
     model_ms: list[float] = field(default_factory=list)  # inference times, for benchmarks
     _asked: bool = False
     _vad: webrtcvad.Vad = field(init=False)
@@ -77,6 +80,8 @@ class Endpointer:
     _position_ms: int = 0
     _last_voiced_end_ms: int = 0
     _paused: bool = False
+    _sure_at_ms: int | None = None  # silence at which a sure model's end waits for the words
+    _words: str | None = None  # what the words of this pause said: "finished" / "unfinished"
 
     def __post_init__(self) -> None:
         if self.sample_rate not in (8000, 16000, 32000, 48000):
@@ -127,6 +132,8 @@ class Endpointer:
                 self._silent_run = 0
                 self._paused = False
                 self._asked = False
+                self._sure_at_ms = None
+                self._words = None
                 self._last_voiced_end_ms = self._position_ms
             else:
                 self._silent_run += 1
@@ -153,7 +160,28 @@ class Endpointer:
             spoken = self._utterance[: len(self._utterance) - self._silent_run]
             probability = self.turn_model.probability(b"".join(spoken), self.sample_rate)
             self.model_ms.append(self.turn_model.last_ms)
-        return self.policy.decide(silent_ms, probability, self.dictating)
+        if silent_ms >= self._ceiling() or self._words == "unfinished":
+            return silent_ms >= self._ceiling()
+        if self._sure_at_ms is not None:  # sure, and waiting for the words
+            return self._words == "finished" or silent_ms - self._sure_at_ms >= self.words_wait_ms
+        sure = self.policy.decide(silent_ms, probability, self.dictating)
+        if sure and self.dictating and self.words_wait_ms > 0 and self._words is None:
+            self._sure_at_ms = silent_ms
+            return False
+        return sure
+
+    def words_heard(self, speech_end_ms: int, unfinished: bool) -> bool:
+        """The words of the pause after the speech that stopped at ``speech_end_ms``: if they
+        stop mid-slot the pause ends only at the dictation ceiling, else a sure model's end
+        need wait no more. False if the caller spoke on since (the words are of a past pause)."""
+        if not self._in_speech or self._silent_run == 0:
+            return False
+        if speech_end_ms != self._last_voiced_end_ms:
+            return False
+        self._words = "unfinished" if unfinished else "finished"
+        if unfinished:
+            self.dictating = True
+        return True
 
     def end(self) -> EndpointEvent:
         """End the current utterance now (silence reached, or the caller said so)."""
@@ -164,4 +192,6 @@ class Endpointer:
         self._silent_run = 0
         self._paused = False
         self._asked = False
+        self._sure_at_ms = None
+        self._words = None
         return event
