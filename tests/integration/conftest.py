@@ -12,7 +12,7 @@ from local import pubsub_setup
 from local.services import free_port
 from shared.bus import Bus
 from shared.db import Database
-from shared.session_store import SessionStore
+from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings, DatabaseSettings, RelaySettings, ToolsSettings
 from tests.conftest import Backing
 from tests.tool_harness import ToolHarness
@@ -150,3 +150,17 @@ def tap(topics_ready: str) -> Any:
         return Tap(topics_ready, topic)
 
     return make
+
+
+def open_session(store: SessionStore, user_id: str, session_id: str | None = None) -> Session:
+    """An active web session of ``user_id`` on relay ``relayA``, stored."""
+    session = Session(
+        id=session_id or f"sess-{time.time_ns()}",
+        user_id=user_id,
+        user_name="Ada",
+        channel="web",
+        relay_id="relayA",
+        status="active",
+    )
+    store.create_session(session)
+    return session

@@ -20,6 +20,7 @@ from shared.contracts import VoiceTranscript
 from shared.db import Database
 from shared.session_store import Session, SessionStore
 from shared.turn_record import TurnRecord
+from tests.integration.conftest import open_session
 
 pytestmark = pytest.mark.integration
 DRAFT = 1520
@@ -28,16 +29,7 @@ DRAFT = 1520
 @pytest.fixture
 def session(store: SessionStore, db: Database) -> Session:
     user = identity.create_user(db, "Ada", "555123", b"test-pepper")
-    s = Session(
-        id=f"sess-{time.time_ns()}",
-        user_id=user.id,
-        user_name="Ada",
-        channel="web",
-        relay_id="relayA",
-        status="active",
-    )
-    store.create_session(s)
-    return s
+    return open_session(store, user.id)
 
 
 @pytest.fixture

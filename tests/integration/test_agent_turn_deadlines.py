@@ -21,22 +21,14 @@ from shared.bus import Bus, InboundMessage
 from shared.contracts import VoiceTranscript
 from shared.session_store import Session, SessionStore
 from shared.settings import AgentSettings
+from tests.integration.conftest import open_session
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def session(store: SessionStore) -> Session:
-    s = Session(
-        id=f"slow-{time.time_ns()}",
-        user_id="u-slow",
-        user_name="Ada",
-        channel="web",
-        relay_id="relayA",
-        status="active",
-    )
-    store.create_session(s)
-    return s
+    return open_session(store, "u-slow", f"slow-{time.time_ns()}")
 
 
 def _slow_tools(delay: float) -> list[BaseTool]:

@@ -27,6 +27,7 @@ from shared.mcp_server.dispatch import Dispatcher
 from shared.session_store import Session, SessionStore
 from shared.tracing import TraceContext
 from shared.turn_record import TurnRecord
+from tests.integration.conftest import open_session
 
 pytestmark = pytest.mark.integration
 PEPPER = b"test-pepper"
@@ -39,16 +40,7 @@ def user(db: Database) -> identity.User:
 
 @pytest.fixture
 def session(store: SessionStore, user: identity.User) -> Session:
-    s = Session(
-        id="sess1",
-        user_id=user.id,
-        user_name="Ada",
-        channel="web",
-        relay_id="relayA",
-        status="active",
-    )
-    store.create_session(s)
-    return s
+    return open_session(store, user.id, "sess1")
 
 
 @pytest.fixture
