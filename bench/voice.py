@@ -130,6 +130,9 @@ def _stages(session_id: str, samples: list[dict[str, Any]]) -> dict[str, list[fl
     }
     for s in samples:
         t = turns.document(s["turn_id"]).get().to_dict()["timings"]
+        # A turn answered by its draft reply (ADR 0019) was spoken before it ended: its
+        # agent and tts stages start before its stt, and the hops between them are negative.
+        tts = "tts_first_audio" if "tts_first_audio" in t else "draft_tts_first_audio"
         ms = lambda a, b: round((b - a) * 1000, 1)  # noqa: E731
         parts["total"].append(ms(s["sent"], s["first_audio"]))
         parts["relay"].append(ms(s["sent"], t["utterance_published"]["started_at"]))
@@ -139,14 +142,19 @@ def _stages(session_id: str, samples: list[dict[str, Any]]) -> dict[str, list[fl
         parts["stt"].append(ms(t["stt_decode"]["started_at"], t["stt"]["ended_at"]))
         parts["hop_transcript"].append(ms(t["stt"]["ended_at"], t["agent"]["started_at"]))
         parts["agent"].append(ms(t["agent"]["started_at"], t["agent_first_sentence"]["ended_at"]))
-        parts["hop_reply"].append(
-            ms(t["agent_first_sentence"]["ended_at"], t["tts_first_audio"]["started_at"])
-        )
-        parts["tts"].append(
-            ms(t["tts_first_audio"]["started_at"], t["tts_first_audio"]["ended_at"])
-        )
-        parts["hop_outbound"].append(ms(t["tts_first_audio"]["ended_at"], s["first_audio"]))
+        parts["hop_reply"].append(ms(t["agent_first_sentence"]["ended_at"], t[tts]["started_at"]))
+        parts["tts"].append(ms(t[tts]["started_at"], t[tts]["ended_at"]))
+        parts["hop_outbound"].append(ms(t[tts]["ended_at"], s["first_audio"]))
     return parts
+
+
+def _answered_by_draft(session_id: str, samples: list[dict[str, Any]]) -> int:
+    """How many of the turns their draft reply answered."""
+    turns = firestore.Client(project="demo-convonet").collection("sessions")
+    docs = [turns.document(session_id).collection("turns").document(s["turn_id"]) for s in samples]
+    return sum(
+        ((d.get().to_dict() or {}).get("draft_run") or {}).get("state") == "answered" for d in docs
+    )
 
 
 def _floor(samples: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
@@ -192,6 +200,7 @@ def run(stack: RunningStack, repeats: int = 3) -> dict[str, Any]:
         "vad_silence_ms": int(os.environ.get("CONVONET_VAD_SILENCE_MS", "300")),
         "push_to_talk_ms": {k: summary(v) for k, v in ptt_parts.items()},
         "hands_free_ms": {k: summary(v) for k, v in hf_parts.items()},
+        "hands_free_answered_by_draft": _answered_by_draft(hf_session, hf),
         "floor_ms": floor,
         "ratio_to_floor": {
             "push_to_talk": round(summary(ptt_parts["total"])["median"] / floor_median, 2),
