@@ -204,10 +204,12 @@ class ClientConnection:
         s.router.register(session.id, self)
         with log_context(session_id=session.id):
             log.info("signed in", extra={"user_id": session.user_id})
+        # The greeting is asked for first: spawned after auth_ok, a caller who hung up at once
+        # could cancel it before it began, and the session would start without it.
+        self._spawn(self.greet(session))
         await self.send(
             AuthOk(session_id=session.id, user_id=session.user_id, user_name=session.user_name)
         )
-        self._spawn(self.greet(session))
 
     async def greet(self, session: Session) -> None:
         request = session_open.greeting_request(session)
