@@ -4,6 +4,7 @@ PostgreSQL cluster and a Cloud Storage emulator. Used by ``make run`` and by the
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -75,6 +76,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: each is held while the next is found, so that two calls
+    of ``free_port`` cannot hand the same port to two services."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
 
 
 def wait_for_port(service: Service, timeout: float = 60.0) -> None:

@@ -58,9 +58,7 @@ def backing(request: pytest.FixtureRequest) -> Iterator[Backing]:
     _forbid_in_unit(request)
     state = Path(tempfile.mkdtemp(prefix="convonet-test-"))
     logs = state / "logs"
-    b = Backing(
-        services.free_port(), services.free_port(), services.free_port(), services.free_port(), []
-    )
+    b = Backing(*services.free_ports(4), [])
     try:
         b.running.append(services.start_pubsub(b.pubsub_port, logs))
         b.running.append(services.start_firestore(b.firestore_port, logs))

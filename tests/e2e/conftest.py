@@ -68,7 +68,8 @@ def stack_env(state_dir: Path) -> dict[str, str]:
         "AGENT_TURN",
         "OPERATOR",
     ]
-    env = {f"CONVONET_{n}_PORT": str(services.free_port()) for n in names}
+    ports = services.free_ports(len(names))
+    env = {f"CONVONET_{n}_PORT": str(port) for n, port in zip(names, ports, strict=True)}
     env.update(
         CONVONET_STATE_DIR=str(state_dir),
         CONVONET_DEMO_PIN=DEMO_PIN,
