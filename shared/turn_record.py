@@ -86,6 +86,12 @@ class TurnRecord(BaseModel):
     # how many of the reply's pieces had begun to play when it was cut off: memory keeps those
     heard_pieces: int | None = Field(default=None, ge=0)
 
+    def moved_past(self, draft: int) -> bool:
+        """The turn ended on other speech than snapshot ``draft``, or a later snapshot's draft
+        replaced it (drafts are where the speech stopped: a later one's is larger)."""
+        newer = self.draft_run is not None and self.draft_run.draft > draft
+        return newer or (self.stt_done and self.committed_draft != draft)
+
     def for_write(self) -> dict[str, Any]:
         """The fields this record sets, as Firestore takes them (merged into the document)."""
         return self.model_dump(exclude_unset=True, mode="python")

@@ -41,10 +41,8 @@ def claim(draft: int, turn: TurnRecord) -> Decision:
     """May a draft run start? Not once the turn is answered, cancelled, transcribed as
     something else, run for real, or drafted on a later snapshot (which replaces this one:
     drafts are where the speech stopped, so a later snapshot's is larger)."""
-    run = turn.draft_run
-    taken_or_newer = run is not None and (run.state == "taken" or run.draft > draft)
-    moved_on = turn.stt_done and turn.committed_draft != draft
-    if turn.agent_done or turn.cancelled or moved_on or taken_or_newer:
+    taken = turn.draft_run is not None and turn.draft_run.state == "taken"
+    if turn.agent_done or turn.cancelled or taken or turn.moved_past(draft):
         return None, False
     return _run(draft, "running"), True
 

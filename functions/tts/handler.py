@@ -60,7 +60,8 @@ class TtsHandler:
         if msg.draft is None and msg.sentence_index in turn.tts_sentences_done:
             log.info("sentence already spoken; skipped")
             return
-        if msg.draft is not None and _draft_is_void(msg.draft, turn):
+        # A draft the turn moved past would be dropped by the relay: not synthesised.
+        if msg.draft is not None and turn.moved_past(msg.draft):
             log.info("draft reply void; sentence not spoken")
             return
         report = FallbackReport()
@@ -188,12 +189,3 @@ class TtsHandler:
                 channel=channel_of(session),
             ),
         )
-
-
-def _draft_is_void(draft: int, turn: TurnRecord) -> bool:
-    """The turn moved past the draft: it ended on other speech, or a later snapshot's draft
-    replaced it. Its audio would be dropped by the relay, so it is not synthesised."""
-    run = turn.draft_run
-    return (turn.stt_done and turn.committed_draft != draft) or (
-        run is not None and run.draft > draft
-    )

@@ -111,3 +111,11 @@ def test_an_older_snapshot_never_replaces_a_newer_draft() -> None:
     assert decide.claim(DRAFT, newer) == (None, False)
     assert decide.claim(DRAFT, TurnRecord(agent_done=True)) == (None, False)
     assert decide.claim(DRAFT, TurnRecord(stt_done=True, committed_draft=900)) == (None, False)
+
+
+def test_a_turn_moves_past_a_draft_when_it_ends_elsewhere_or_a_later_snapshot_replaces_it() -> None:
+    assert not TurnRecord().moved_past(900)
+    assert not TurnRecord(stt_done=True, committed_draft=900).moved_past(900)
+    assert TurnRecord(stt_done=True, committed_draft=None).moved_past(900)
+    assert TurnRecord(draft_run=DraftRun(draft=1500, state="running")).moved_past(900)
+    assert not TurnRecord(draft_run=DraftRun(draft=900, state="answered")).moved_past(900)
